@@ -1,0 +1,25 @@
+package dev.roomcast.core;
+
+/**
+ * Port: telemetry hook for what the hub does. Observability implements it (metrics, traces); the
+ * hub calls it on its own threads, so implementations must be fast, thread-safe and must not throw.
+ * Every method has a no-op default.
+ */
+public interface HubListener {
+
+    /** A connection entered a room. */
+    default void onJoined(Peer peer, RoomName room) {
+    }
+
+    /** A connection left a room (by request or because it closed). */
+    default void onLeft(Peer peer, RoomName room) {
+    }
+
+    /** A join was refused with {@code code}. */
+    default void onJoinRefused(Peer peer, RoomName room, ErrorCode code) {
+    }
+
+    /** A broadcast finished; {@code room} is null for a broadcast to everyone. */
+    default void onBroadcast(RoomName room, BroadcastResult result, long durationNanos) {
+    }
+}

@@ -1,0 +1,34 @@
+package dev.roomcast.core;
+
+/**
+ * Port: one connection as the hub sees it, with no transport types. The transport implements it
+ * around a bounded send queue drained by a single writer; the hub offers frames to it and never
+ * touches a socket.
+ *
+ * <p>States: <em>open</em> (frames are queued and written), <em>closing</em> ({@link #close} or
+ * {@link #closeAfterDrain} was called; new sends return {@link SendResult#NOT_OPEN}), <em>closed</em>.
+ */
+public interface Peer {
+
+    /** The connection's id. */
+    ConnectionId id();
+
+    /** The identity established at the upgrade. */
+    Identity identity();
+
+    /**
+     * Offers a frame to this connection's send queue. Returns at once unless the queue is full under
+     * {@link SendBehavior#BLOCK}, in which case it waits up to {@code sendTimeout} (never on an I/O
+     * thread: there it fails at once with {@link SendResult#TIMED_OUT}).
+     */
+    SendResult send(Frame frame);
+
+    /** Closes now: queued frames are discarded and a close frame with {@code reason} is sent. Idempotent. */
+    void close(CloseReason reason);
+
+    /** Closes after the frames already queued are written. Idempotent; the first close wins. */
+    void closeAfterDrain(CloseReason reason);
+
+    /** Whether the connection is still open (not closing or closed). */
+    boolean isOpen();
+}
