@@ -9,6 +9,8 @@ public enum CloseCode {
     NORMAL(1000),
     /** 1001: the server is going away (shutdown). */
     GOING_AWAY(1001),
+    /** 1003: the client sent a data type the server does not accept (binary frames). */
+    UNSUPPORTED_DATA(1003),
     /** 1007: a text message was not valid UTF-8. */
     INVALID_PAYLOAD(1007),
     /** 1008: a policy was violated, such as the inbound rate limit. */

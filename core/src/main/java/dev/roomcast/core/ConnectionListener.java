@@ -25,7 +25,10 @@ public interface ConnectionListener {
     default void onMessageRejected(Peer peer, ErrorCode code) {
     }
 
-    /** The connection closed, for {@code reason}, after {@code lifetime}. */
-    default void onClosed(Peer peer, CloseReason reason, Duration lifetime) {
+    /**
+     * The connection closed after {@code lifetime}. {@code code} is the close code sent or received
+     * (1006 when the connection ended without a close frame); {@code reason} is log-safe.
+     */
+    default void onClosed(Peer peer, int code, String reason, Duration lifetime) {
     }
 }

@@ -31,6 +31,11 @@ public record HttpResponse(int status, String contentType, Map<String, String> h
         return new HttpResponse(status, "text/plain", Map.of(), new byte[0]);
     }
 
+    /** A copy with another status. */
+    public HttpResponse withStatus(int newStatus) {
+        return new HttpResponse(newStatus, contentType, headers, body);
+    }
+
     /** The standard {@code {"error":{"code","message"}}} body for {@code code} with its safe message. */
     public static HttpResponse error(ErrorCode code) {
         return error(code, code.safeMessage());

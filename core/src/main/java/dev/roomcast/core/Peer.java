@@ -23,6 +23,12 @@ public interface Peer {
      */
     SendResult send(Frame frame);
 
+    /**
+     * Queues {@code frame} only if there is room right now; never waits and never applies the
+     * full-queue behaviour. Fan-out calls this first so a slow member cannot delay the others.
+     */
+    boolean trySend(Frame frame);
+
     /** Closes now: queued frames are discarded and a close frame with {@code reason} is sent. Idempotent. */
     void close(CloseReason reason);
 

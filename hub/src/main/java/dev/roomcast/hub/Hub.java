@@ -1,0 +1,583 @@
+package dev.roomcast.hub;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.roomcast.core.BroadcastResult;
+import dev.roomcast.core.BroadcastResult.Rejection;
+import dev.roomcast.core.Clock;
+import dev.roomcast.core.ClusterBus;
+import dev.roomcast.core.ConnectionId;
+import dev.roomcast.core.Envelope;
+import dev.roomcast.core.EnvelopeCodec;
+import dev.roomcast.core.ErrorCode;
+import dev.roomcast.core.Frame;
+import dev.roomcast.core.HubListener;
+import dev.roomcast.core.Peer;
+import dev.roomcast.core.RoomName;
+import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.core.SendResult;
+import dev.roomcast.core.CloseCode;
+import dev.roomcast.core.CloseReason;
+import dev.roomcast.hub.internal.BroadcastLanes;
+import dev.roomcast.hub.internal.Member;
+import dev.roomcast.hub.internal.Room;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub owns the rooms: it admits connections, adds them to rooms and removes them, and fans
+ * broadcasts out to members' send queues. It is plain Java and sees connections only through the
+ * {@link Peer} port.
+ *
+ * <p><b>Fan-out.</b> A broadcast encodes its envelope once into a {@link Frame} on the caller's
+ * thread, then runs on a bounded worker pool ({@code workerCount} lanes, {@code jobQueueSize} jobs):
+ * each room's broadcasts run in order on one lane. Delivery offers the shared frame to every
+ * member without waiting; only members whose queue was full then get the {@code SendBehavior}
+ * treatment, so a slow member never delays the others.
+ *
+ * <p><b>States.</b> <em>running</em>; <em>shutting down</em> ({@link #shutdown}: new connections, joins
+ * and broadcasts refused, members told and closed after their queues drain); <em>stopped</em>
+ * ({@link #stop}: workers ended, remaining members closed). Both are idempotent.
+ *
+ * <p>Thread-safe. Membership changes take the room's lock; broadcasts take no lock.
+ */
+public final class Hub {
+    private static final Logger log = LoggerFactory.getLogger(Hub.class);
+    private static final Object ALL_LANE_KEY = new Object();
+
+    private enum State { RUNNING, SHUTTING_DOWN, STOPPED }
+
+    private final RoomcastConfig config;
+    private final EnvelopeCodec codec;
+    private final Clock clock;
+    private final List<HubListener> listeners;
+    private final ClusterBus bus;
+    private final PresencePolicy presence;
+    private final BroadcastLanes lanes;
+
+    private final ConcurrentHashMap<RoomName, Room> rooms = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ConnectionId, Member> members = new ConcurrentHashMap<>();
+    /** Connection slots taken, including admitted connections; bounded by {@code maxConnections}. */
+    private final AtomicInteger connectionSlots = new AtomicInteger();
+    /** Connection×room memberships; bounded by {@code maxRoomRegistrations}. */
+    private final AtomicInteger registrations = new AtomicInteger();
+    private volatile State state = State.RUNNING;
+
+    /** Signalled when the last member disconnects, for {@link #shutdown}. */
+    private final ReentrantLock emptyLock = new ReentrantLock();
+    private final Condition becameEmpty = emptyLock.newCondition();
+
+    /**
+     * Creates a running hub and starts its broadcast workers.
+     *
+     * @param config    limits, worker pool sizes
+     * @param codec     encodes envelopes once per broadcast
+     * @param clock     drives the join rate limits
+     * @param listeners telemetry hooks, called on hub threads
+     * @param bus       the path of room broadcasts; the hub subscribes its local delivery to it
+     * @param presence  which rooms announce joins and leaves
+     */
+    public Hub(RoomcastConfig config, EnvelopeCodec codec, Clock clock, Collection<HubListener> listeners,
+               ClusterBus bus, PresencePolicy presence) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.listeners = List.copyOf(listeners);
+        this.bus = Objects.requireNonNull(bus, "bus");
+        this.presence = Objects.requireNonNull(presence, "presence");
+        this.lanes = new BroadcastLanes(config.workerCount(), config.jobQueueSize(), "roomcast-broadcast-");
+        bus.subscribe(this::deliverLocally);
+    }
+
+    /** A hub with the in-process bus, no listeners and presence as configured. */
+    public static Hub create(RoomcastConfig config, EnvelopeCodec codec, Clock clock) {
+        return new Hub(config, codec, clock, List.of(), new InProcessClusterBus(),
+                PresencePolicy.always(config.presenceEnabled()));
+    }
+
+    // ---- connections ---------------------------------------------------------------------------
+
+    /**
+     * Admits a connection, taking one of the {@code maxConnections} slots. The transport calls this
+     * before answering 101, so a full hub never produces a 101 followed by a drop.
+     */
+    public Admission tryConnect(Peer peer) {
+        if (state != State.RUNNING) {
+            return new Admission.Refused(ErrorCode.SHUTTING_DOWN);
+        }
+        int max = config.maxConnections();
+        while (true) {
+            int taken = connectionSlots.get();
+            if (max > 0 && taken >= max) {
+                return new Admission.Refused(ErrorCode.HUB_FULL);
+            }
+            if (connectionSlots.compareAndSet(taken, taken + 1)) {
+                break;
+            }
+        }
+        Member member = new Member(peer, new TokenBucket(config.joinRatePerSecond(), config.joinBurst(), clock));
+        if (members.putIfAbsent(peer.id(), member) != null) {
+            connectionSlots.decrementAndGet();
+            throw new IllegalStateException("connection " + peer.id() + " is already connected");
+        }
+        if (state != State.RUNNING) { // stop raced with us: undo, so nothing is left behind
+            disconnect(peer);
+            return new Admission.Refused(ErrorCode.SHUTTING_DOWN);
+        }
+        return new Admission.Admitted();
+    }
+
+    /**
+     * Removes a connection: it leaves every room (others see presence leaves) and frees its slot.
+     * Idempotent; safe from any thread.
+     */
+    public void disconnect(Peer peer) {
+        Member member = members.remove(peer.id());
+        if (member == null) {
+            return;
+        }
+        for (RoomName room : List.copyOf(member.rooms())) {
+            removeFromRoom(member, room);
+        }
+        connectionSlots.decrementAndGet();
+        if (members.isEmpty()) {
+            emptyLock.lock();
+            try {
+                becameEmpty.signalAll();
+            } finally {
+                emptyLock.unlock();
+            }
+        }
+    }
+
+    // ---- rooms ---------------------------------------------------------------------------------
+
+    /**
+     * Adds a connected peer to a room and sends it a {@code joined} event (echoing {@code replyId})
+     * with the member list, before any broadcast of the room can reach it. Checks, in order: hub
+     * stopped, room name valid, duplicate join (succeeds, even at capacity), join rate,
+     * {@code maxRoomRegistrations}, {@code maxRoomConnections}. Members of the room receive a
+     * {@code presence} join when the room announces.
+     */
+    public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId) {
+        if (state != State.RUNNING) {
+            return refused(peer, null, JoinResult.Reason.STOPPED);
+        }
+        Optional<RoomName> parsed = RoomName.parse(roomName);
+        if (parsed.isEmpty()) {
+            return refused(peer, null, JoinResult.Reason.INVALID_ROOM);
+        }
+        RoomName name = parsed.get();
+        Member member = members.get(peer.id());
+        if (member == null) {
+            return refused(peer, name, JoinResult.Reason.NOT_CONNECTED);
+        }
+        while (true) {
+            Room room = rooms.computeIfAbsent(name, Room::new);
+            JoinResult result;
+            boolean added = false;
+            Frame replyFallback = null;
+            room.lock().lock();
+            try {
+                if (room.isDead()) {
+                    continue; // it emptied and left the registry after we looked it up: take the new one
+                }
+                if (room.memberMap().containsKey(peer.id())) {
+                    return new JoinResult.Joined(name, memberList(room), true);
+                }
+                if (!member.joinBucket().tryAcquire()) {
+                    result = new JoinResult.Refused(JoinResult.Reason.RATE_LIMITED);
+                } else if (!reserveRegistration()) {
+                    result = new JoinResult.Refused(JoinResult.Reason.REGISTRATIONS_FULL);
+                } else if (config.maxRoomConnections() > 0 && room.memberMap().size() >= config.maxRoomConnections()) {
+                    registrations.decrementAndGet();
+                    result = new JoinResult.Refused(JoinResult.Reason.ROOM_FULL);
+                } else if (!members.containsKey(peer.id())) {
+                    registrations.decrementAndGet();
+                    result = new JoinResult.Refused(JoinResult.Reason.NOT_CONNECTED);
+                } else {
+                    List<RoomMember> list = new ArrayList<>(memberList(room));
+                    list.add(member.asRoomMember());
+                    list.sort(MEMBER_ORDER);
+                    // The reply is queued before the member becomes visible to fan-out, so no message of
+                    // the room can overtake it. trySend never waits, so the lock never spans a wait.
+                    Frame reply = codec.encode(joinedEvent(name, list, replyId));
+                    if (!peer.trySend(reply)) {
+                        replyFallback = reply;
+                    }
+                    room.memberMap().put(peer.id(), member);
+                    member.rooms().add(name);
+                    added = true;
+                    result = new JoinResult.Joined(name, list, false);
+                }
+                if (room.memberMap().isEmpty() && !added) {
+                    retire(room);
+                }
+            } finally {
+                room.lock().unlock();
+            }
+            if (replyFallback != null) {
+                peer.send(replyFallback);
+            }
+            if (added) {
+                announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
+                listeners.forEach(l -> safely(() -> l.onJoined(peer, name)));
+            } else if (result instanceof JoinResult.Refused r) {
+                listeners.forEach(l -> safely(() -> l.onJoinRefused(peer, name, r.code())));
+            }
+            return result;
+        }
+    }
+
+    /** Removes a peer from a room; returns whether it was a member. Members left behind see a presence leave. */
+    public boolean leave(Peer peer, RoomName room) {
+        Member member = members.get(peer.id());
+        return member != null && removeFromRoom(member, room);
+    }
+
+    private boolean removeFromRoom(Member member, RoomName name) {
+        Room room = rooms.get(name);
+        if (room == null) {
+            member.rooms().remove(name);
+            return false;
+        }
+        room.lock().lock();
+        try {
+            if (room.memberMap().remove(member.peer().id()) == null) {
+                return false;
+            }
+            member.rooms().remove(name);
+            registrations.decrementAndGet();
+            if (room.memberMap().isEmpty()) {
+                retire(room);
+            }
+        } finally {
+            room.lock().unlock();
+        }
+        announce(name, "leave", member.asRoomMember(), Optional.empty());
+        listeners.forEach(l -> safely(() -> l.onLeft(member.peer(), name)));
+        return true;
+    }
+
+    /** Called with the room's lock held. */
+    private void retire(Room room) {
+        room.markDead();
+        rooms.remove(room.name(), room);
+    }
+
+    private boolean reserveRegistration() {
+        int max = config.maxRoomRegistrations();
+        while (true) {
+            int taken = registrations.get();
+            if (max > 0 && taken >= max) {
+                return false;
+            }
+            if (registrations.compareAndSet(taken, taken + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private JoinResult refused(Peer peer, RoomName room, JoinResult.Reason reason) {
+        if (room != null) {
+            listeners.forEach(l -> safely(() -> l.onJoinRefused(peer, room, reason.code())));
+        }
+        return new JoinResult.Refused(reason);
+    }
+
+    // ---- fan-out -------------------------------------------------------------------------------
+
+    /**
+     * Broadcasts to every member of {@code room} (except {@code excluded}). The envelope is encoded
+     * once here; delivery runs on the room's worker lane. The future completes with what happened at
+     * each member's queue, or with a rejection (hub stopped, job queue full) when nothing was enqueued.
+     */
+    public CompletableFuture<BroadcastResult> broadcastRoom(RoomName room, Envelope envelope, Optional<ConnectionId> excluded) {
+        if (state != State.RUNNING) {
+            return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
+        }
+        Frame frame = codec.encode(envelope);
+        return submit(room, room, () -> bus.publish(room, frame, excluded));
+    }
+
+    /** Broadcasts to every connected peer, each once even if it is in many rooms. */
+    public CompletableFuture<BroadcastResult> broadcastAll(Envelope envelope, Optional<ConnectionId> excluded) {
+        if (state != State.RUNNING) {
+            return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
+        }
+        Frame frame = codec.encode(envelope);
+        return submit(ALL_LANE_KEY, null, () -> deliver(members.values(), frame, excluded));
+    }
+
+    /** Sends to one connection on the caller's thread (no worker); attempted is 0 when it is not connected. */
+    public BroadcastResult send(ConnectionId target, Envelope envelope) {
+        if (state == State.STOPPED) {
+            return BroadcastResult.rejected(Rejection.STOPPED);
+        }
+        Member member = members.get(target);
+        if (member == null) {
+            return new BroadcastResult(0, 0, 0, 0, 0, Optional.empty());
+        }
+        return deliver(List.of(member), codec.encode(envelope), Optional.empty());
+    }
+
+    private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Supplier<BroadcastResult> delivery) {
+        CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
+        long started = clock.nanoTime();
+        boolean queued = lanes.submit(laneKey, () -> {
+            // Checked again on the lane: a broadcast that raced with stop enqueues nothing.
+            if (state != State.RUNNING) {
+                done.complete(BroadcastResult.rejected(Rejection.STOPPED));
+                return;
+            }
+            BroadcastResult result = delivery.get();
+            long nanos = clock.nanoTime() - started;
+            listeners.forEach(l -> safely(() -> l.onBroadcast(room, result, nanos)));
+            done.complete(result);
+        });
+        if (!queued) {
+            BroadcastResult rejected = BroadcastResult.rejected(
+                    state == State.RUNNING ? Rejection.JOB_QUEUE_FULL : Rejection.STOPPED);
+            listeners.forEach(l -> safely(() -> l.onBroadcast(room, rejected, 0)));
+            done.complete(rejected);
+        }
+        return done;
+    }
+
+    /** The local delivery of room frames, subscribed to the {@link ClusterBus}. */
+    private BroadcastResult deliverLocally(RoomName name, Frame frame, Optional<ConnectionId> excluded) {
+        Room room = rooms.get(name);
+        return room == null ? new BroadcastResult(0, 0, 0, 0, 0, Optional.empty())
+                : deliver(room.members(), frame, excluded);
+    }
+
+    /**
+     * Offers one shared frame to each member: first without waiting, so every member with room in
+     * its queue gets the frame at once; then, only for the members whose queue was full, with the
+     * configured {@code SendBehavior}.
+     */
+    private static BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded) {
+        ConnectionId skip = excluded.orElse(null);
+        int attempted = 0;
+        int enqueued = 0;
+        List<Peer> full = null;
+        for (Member m : targets) {
+            Peer peer = m.peer();
+            if (peer.id().equals(skip)) {
+                continue;
+            }
+            attempted++;
+            if (peer.trySend(frame)) {
+                enqueued++;
+            } else {
+                if (full == null) {
+                    full = new ArrayList<>();
+                }
+                full.add(peer);
+            }
+        }
+        int dropped = 0;
+        int closed = 0;
+        int timedOut = 0;
+        if (full != null) {
+            for (Peer peer : full) {
+                switch (peer.send(frame)) {
+                    case ENQUEUED -> enqueued++;
+                    case DROPPED -> dropped++;
+                    case TIMED_OUT -> timedOut++;
+                    case CLOSED_SLOW, NOT_OPEN -> closed++;
+                }
+            }
+        }
+        return new BroadcastResult(attempted, enqueued, dropped, closed, timedOut, Optional.empty());
+    }
+
+    private void announce(RoomName room, String event, RoomMember who, Optional<ConnectionId> excluded) {
+        if (state != State.RUNNING || !presence.announces(room)) {
+            return;
+        }
+        ObjectNode payload = codec.mapper().createObjectNode().put("event", event);
+        payload.set("member", memberNode(who));
+        broadcastRoom(room, Envelope.toRoom("presence", room, payload), excluded);
+    }
+
+    private Envelope joinedEvent(RoomName room, List<RoomMember> list, Optional<String> replyId) {
+        ObjectNode payload = codec.mapper().createObjectNode();
+        ArrayNode array = payload.putArray("members");
+        for (RoomMember m : list) {
+            array.add(memberNode(m));
+        }
+        return Envelope.toRoom("joined", room, payload).withId(replyId);
+    }
+
+    private ObjectNode memberNode(RoomMember m) {
+        return codec.mapper().createObjectNode().put("subject", m.subject()).put("connectionId", m.connectionId().value());
+    }
+
+    private static final Comparator<RoomMember> MEMBER_ORDER =
+            Comparator.comparing(RoomMember::subject).thenComparing(m -> m.connectionId().value());
+
+    private static List<RoomMember> memberList(Room room) {
+        List<RoomMember> list = new ArrayList<>(room.memberMap().size());
+        for (Member m : room.members()) {
+            list.add(m.asRoomMember());
+        }
+        list.sort(MEMBER_ORDER);
+        return list;
+    }
+
+    // ---- introspection -------------------------------------------------------------------------
+
+    /** Members of {@code room} now (0 when the room does not exist). */
+    public int roomCount(RoomName room) {
+        Room r = rooms.get(room);
+        return r == null ? 0 : r.memberMap().size();
+    }
+
+    /** Connection×room memberships over the hub. */
+    public int registrationCount() {
+        return registrations.get();
+    }
+
+    /** Connected peers, each counted once however many rooms it is in. */
+    public int activeConnectionCount() {
+        return members.size();
+    }
+
+    /** The rooms that have members now. */
+    public Set<RoomName> rooms() {
+        return new TreeSet<>(rooms.keySet());
+    }
+
+    /** The members of {@code room} now, sorted by subject then connection id. */
+    public List<RoomMember> members(RoomName room) {
+        Room r = rooms.get(room);
+        return r == null ? List.of() : memberList(r);
+    }
+
+    /** The rooms {@code connection} is in now. */
+    public Set<RoomName> roomsOf(ConnectionId connection) {
+        Member m = members.get(connection);
+        return m == null ? Set.of() : Set.copyOf(m.rooms());
+    }
+
+    /** Broadcast jobs waiting for a worker. */
+    public int queuedBroadcastJobs() {
+        return lanes.queuedJobs();
+    }
+
+    /** Whether the hub still accepts connections, joins and broadcasts. */
+    public boolean isRunning() {
+        return state == State.RUNNING;
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------
+
+    /**
+     * Shuts down gracefully: refuses new connections, joins and broadcasts; sends every member a
+     * {@code shutdown} event and asks it to close with 1001 once its queue has drained; waits until
+     * all have gone or {@code deadline} passes; closes whoever is left; then {@link #stop()}s.
+     * Idempotent: a second call only waits for the first to finish its part.
+     */
+    public ShutdownResult shutdown(Duration deadline) {
+        long end = System.nanoTime() + deadline.toNanos();
+        int notified = 0;
+        synchronized (this) {
+            if (state != State.RUNNING) {
+                return new ShutdownResult(0, 0);
+            }
+            state = State.SHUTTING_DOWN;
+        }
+        Frame notice = codec.encode(Envelope.of("shutdown",
+                codec.mapper().createObjectNode().put("reason", "server shutting down")));
+        CloseReason goingAway = CloseReason.of(CloseCode.GOING_AWAY, "server shutting down");
+        for (Member m : members.values()) {
+            // Never wait on a full queue here: a slow member still gets its 1001 after draining.
+            m.peer().trySend(notice);
+            m.peer().closeAfterDrain(goingAway);
+            notified++;
+        }
+        awaitEmpty(end);
+        int forced = 0;
+        for (Member m : members.values()) {
+            m.peer().close(goingAway);
+            forced++;
+        }
+        stop();
+        return new ShutdownResult(notified, forced);
+    }
+
+    private void awaitEmpty(long endNanos) {
+        emptyLock.lock();
+        try {
+            while (!members.isEmpty()) {
+                long left = endNanos - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                becameEmpty.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            emptyLock.unlock();
+        }
+    }
+
+    /**
+     * Stops now: refuses everything, ends the broadcast workers (queued broadcasts complete as
+     * stopped; BLOCK waits end at once) and closes every remaining member with 1001. Idempotent and
+     * prompt.
+     */
+    public void stop() {
+        synchronized (this) {
+            if (state == State.STOPPED) {
+                return;
+            }
+            state = State.STOPPED;
+        }
+        lanes.stop(1_000);
+        CloseReason goingAway = CloseReason.of(CloseCode.GOING_AWAY, "server stopped");
+        for (Member m : members.values()) {
+            m.peer().close(goingAway);
+        }
+        try {
+            bus.close();
+        } catch (RuntimeException e) {
+            log.warn("closing the cluster bus failed", e);
+        }
+    }
+
+    /**
+     * What {@link #shutdown} did.
+     *
+     * @param notified members sent the shutdown notice
+     * @param forced   members still connected at the deadline and closed without draining
+     */
+    public record ShutdownResult(int notified, int forced) {
+    }
+
+    private static void safely(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("a hub listener failed", e);
+        }
+    }
+}

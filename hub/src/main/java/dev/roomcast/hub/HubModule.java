@@ -1,0 +1,39 @@
+package dev.roomcast.hub;
+
+import dagger.Module;
+import dagger.Provides;
+import dagger.multibindings.Multibinds;
+import dev.roomcast.core.Clock;
+import dev.roomcast.core.ClusterBus;
+import dev.roomcast.core.EnvelopeCodec;
+import dev.roomcast.core.HubListener;
+import dev.roomcast.core.RoomcastConfig;
+import jakarta.inject.Singleton;
+import java.util.Set;
+
+/**
+ * Publishes the {@link Hub}, built from {@link RoomcastConfig}, the codec, the clock, every bound
+ * {@link HubListener} (contributed {@code @IntoSet} by other modules, so the hub never learns about
+ * them), the bound {@link ClusterBus} and the {@link PresencePolicy}. Needs a ClusterBus binding:
+ * {@link InProcessClusterBusModule} is the single-node one.
+ */
+@Module
+public interface HubModule {
+
+    /** Hub listeners may be absent. */
+    @Multibinds
+    Set<HubListener> hubListeners();
+
+    @Provides
+    @Singleton
+    static Hub hub(RoomcastConfig config, EnvelopeCodec codec, Clock clock, Set<HubListener> listeners,
+                   ClusterBus bus, PresencePolicy presence) {
+        return new Hub(config, codec, clock, listeners, bus, presence);
+    }
+
+    /** Presence as configured by {@link RoomcastConfig#presenceEnabled()} for every room. */
+    @Provides
+    static PresencePolicy presencePolicy(RoomcastConfig config) {
+        return PresencePolicy.always(config.presenceEnabled());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.roomcast.hub.internal;
+
+import dev.roomcast.core.ConnectionId;
+import dev.roomcast.core.RoomName;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One room: its members and the lock that orders membership changes. Fan-out iterates
+ * {@link #members()} without the lock (a concurrent map's weakly consistent view), so a join or
+ * leave never blocks a broadcast, and one room's changes never block another room.
+ */
+public final class Room {
+    private final RoomName name;
+    /** Taken only to change membership; never held during fan-out or I/O. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<ConnectionId, Member> members = new ConcurrentHashMap<>();
+    /** Guarded by {@link #lock}: set when the room emptied and left the registry; a dead room takes no joins. */
+    private boolean dead;
+
+    public Room(RoomName name) {
+        this.name = name;
+    }
+
+    public RoomName name() {
+        return name;
+    }
+
+    public ReentrantLock lock() {
+        return lock;
+    }
+
+    public Collection<Member> members() {
+        return members.values();
+    }
+
+    public Map<ConnectionId, Member> memberMap() {
+        return members;
+    }
+
+    public boolean isDead() {
+        return dead;
+    }
+
+    public void markDead() {
+        dead = true;
+    }
+}

@@ -1,0 +1,731 @@
+package dev.roomcast.transport.undertow.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.roomcast.core.BroadcastResult;
+import dev.roomcast.core.CloseCode;
+import dev.roomcast.core.CloseConnection;
+import dev.roomcast.core.CloseReason;
+import dev.roomcast.core.ConnectionId;
+import dev.roomcast.core.ConnectionListener;
+import dev.roomcast.core.DecodeResult;
+import dev.roomcast.core.Envelope;
+import dev.roomcast.core.ErrorCode;
+import dev.roomcast.core.EventContext;
+import dev.roomcast.core.EventRouter;
+import dev.roomcast.core.Frame;
+import dev.roomcast.core.Identity;
+import dev.roomcast.core.Peer;
+import dev.roomcast.core.RoomAccessRequest;
+import dev.roomcast.core.RoomDecision;
+import dev.roomcast.core.RoomName;
+import dev.roomcast.core.RoomcastException;
+import dev.roomcast.core.SendResult;
+import dev.roomcast.hub.JoinResult;
+import dev.roomcast.hub.SendQueue;
+import dev.roomcast.hub.TokenBucket;
+import io.undertow.websockets.core.AbstractReceiveListener;
+import io.undertow.websockets.core.BufferedBinaryMessage;
+import io.undertow.websockets.core.CloseMessage;
+import io.undertow.websockets.core.StreamSourceFrameChannel;
+import io.undertow.websockets.core.WebSocketCallback;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
+import org.xnio.XnioIoThread;
+
+/**
+ * One WebSocket connection, from the accepted upgrade to the last cleanup, in the order of
+ * DESIGN §2. This is where a connection's life can be read top to bottom:
+ * <ol>
+ *   <li><b>created</b> before the 101, holding its identity and an empty {@link SendQueue}, so the hub
+ *       can reserve its slot and queue the {@code joined} replies of the upgrade's rooms;</li>
+ *   <li><b>attached</b> to the Undertow channel once upgraded: starts the reader thread, the heartbeat
+ *       and the writer;</li>
+ *   <li><b>receive</b> on the I/O thread: size, UTF-8 and rate checks only, then the inbox;</li>
+ *   <li><b>run</b> on the connection's own virtual thread: decode and dispatch each message in order;</li>
+ *   <li><b>send</b> from any thread into the bounded queue; the single writer drains it on the I/O
+ *       thread, coalescing everything queued into one write;</li>
+ *   <li><b>close</b> by whoever sees the end first, and one idempotent cleanup.</li>
+ * </ol>
+ * I/O threads never block here and never run handlers.
+ */
+public final class Connection implements Peer {
+    private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+    /** Inbox depth at which reading from the socket pauses, and depth at which it resumes. */
+    private static final int INBOX_PAUSE = 64;
+    private static final int INBOX_RESUME = 16;
+    /** Most frames and bytes one write may carry. */
+    private static final int MAX_BATCH_FRAMES = 1024;
+    private static final long MAX_BATCH_BYTES = 64 * 1024;
+    /** How long a peer has to answer our close frame before the socket is cut. */
+    private static final long CLOSE_GRACE_MILLIS = 3_000;
+    /** Close code reported when the connection ended without any close frame (RFC 6455 §7.1.5). */
+    private static final int NO_CLOSE_FRAME = 1006;
+    private static final Object END_OF_INPUT = new Object();
+    private static final byte NEWLINE = '\n';
+
+    private final ConnectionId id;
+    private final Identity identity;
+    private final String clientAddress;
+    private final boolean batching;
+    private final ConnectionServices services;
+    private final SendQueue queue;
+    private final TokenBucket inboundRate;
+    private final long openedNanos;
+
+    /** Set once by {@link #attach} on the I/O thread; null before the upgrade completes. */
+    private volatile WebSocketChannel channel;
+    /** Messages waiting for the reader thread; filled by the I/O thread. */
+    private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    /** The first close request wins; later ones are ignored. */
+    private final AtomicReference<CloseReason> closing = new AtomicReference<>();
+    /** Set when a close should wait for the queue to drain ({@link #closeAfterDrain}). */
+    private volatile boolean drainBeforeClose;
+    /** The close frame the peer sent, if any; written by the I/O thread. */
+    private volatile CloseMessage peerClose;
+    /** Set once by whichever thread runs the cleanup first. */
+    private final AtomicBoolean cleanedUp = new AtomicBoolean();
+    /** Last time any frame arrived; written by the I/O thread, read by the heartbeat (same thread). */
+    private volatile long lastSeenNanos;
+
+    // Owned by the channel's I/O thread.
+    private List<Frame> batch;
+    private boolean writeInFlight;
+    private boolean draining;
+    private boolean redrain;
+    private boolean receivesPaused;
+    private boolean closeFrameQueued;
+    private XnioExecutor.Key heartbeat;
+
+    /**
+     * Creates a connection that is not yet upgraded.
+     *
+     * @param batching whether the client negotiated {@code roomcast.batch.v1}
+     */
+    public Connection(ConnectionId id, Identity identity, String clientAddress, boolean batching, ConnectionServices services) {
+        this.id = id;
+        this.identity = identity;
+        this.clientAddress = clientAddress;
+        this.batching = batching;
+        this.services = services;
+        this.queue = new SendQueue(services.config().sendQueueSize(), services.config().sendBehavior(),
+                services.config().sendTimeout(), this::wakeWriter);
+        this.inboundRate = new TokenBucket(services.config().inboundRatePerSecond(), services.config().inboundBurst(),
+                services.clock());
+        this.openedNanos = services.clock().nanoTime();
+        this.lastSeenNanos = openedNanos;
+    }
+
+    // ---- 2. attach ---------------------------------------------------------------------------------
+
+    /** Binds the upgraded channel and starts reading, the heartbeat and the writer. Runs on the channel's I/O thread. */
+    public void attach(WebSocketChannel upgraded) {
+        this.channel = upgraded;
+        upgraded.addCloseTask(ch -> cleanupOnce());
+        upgraded.getReceiveSetter().set(new Receiver());
+        upgraded.resumeReceives();
+        scheduleHeartbeat();
+        Thread.ofVirtual().name("roomcast-connection-" + id).start(this::run);
+        forEachListener(l -> l.onOpened(this));
+        log.info("opened connection {} subject={} address={} batching={}", id, identity.subject(), clientAddress, batching);
+        if (closing.get() != null) { // closed (e.g. by shutdown) between the 101 and now
+            runOnIoThread(this::closeFromIoThread);
+        } else if (queue.size() > 0) {
+            drain();
+        }
+    }
+
+    // ---- 3. receive (I/O thread) -------------------------------------------------------------------
+
+    /** Protocol chores in one place: text goes to the inbox; ping/pong/close are answered here. */
+    private final class Receiver extends AbstractReceiveListener {
+        @Override
+        public void handleEvent(WebSocketChannel ch) {
+            lastSeenNanos = services.clock().nanoTime();
+            super.handleEvent(ch);
+        }
+
+        @Override
+        protected void onText(WebSocketChannel ch, StreamSourceFrameChannel frames) {
+            new TextReader(frames).readAvailable();
+        }
+
+        @Override
+        protected void onBinary(WebSocketChannel ch, StreamSourceFrameChannel frames) {
+            IoUtils.safeClose(frames);
+            closeOnIoThread(CloseReason.of(CloseCode.UNSUPPORTED_DATA, "binary frames are not accepted"));
+        }
+
+        @Override
+        protected void onFullPongMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
+            message.getData().close(); // the pong itself only proves liveness, already recorded
+        }
+
+        @Override
+        protected void onCloseMessage(CloseMessage message, WebSocketChannel ch) {
+            peerClose = message;
+        }
+
+        @Override
+        protected void onError(WebSocketChannel ch, Throwable error) {
+            log.debug("connection {} read failed: {}", id, error.toString());
+            super.onError(ch, error);
+        }
+    }
+
+    /**
+     * Reads one text message, over all its fragments, counting bytes as they arrive so a message over
+     * {@code maxMessageBytes} is refused at the first byte too many, never buffered whole.
+     */
+    private final class TextReader implements org.xnio.ChannelListener<StreamSourceFrameChannel> {
+        private final StreamSourceFrameChannel frames;
+        private final long limit = services.config().maxMessageBytes();
+        private byte[] bytes = new byte[256];
+        private int size;
+
+        TextReader(StreamSourceFrameChannel frames) {
+            this.frames = frames;
+        }
+
+        void readAvailable() {
+            handleEvent(frames);
+        }
+
+        @Override
+        public void handleEvent(StreamSourceFrameChannel source) {
+            var pooled = source.getWebSocketChannel().getBufferPool().allocate();
+            try {
+                ByteBuffer buffer = pooled.getBuffer();
+                while (true) {
+                    buffer.clear();
+                    int read = source.read(buffer);
+                    if (read == -1) {
+                        source.getReadSetter().set(null);
+                        messageReceived(bytes, size);
+                        return;
+                    }
+                    if (read == 0) {
+                        source.getReadSetter().set(this);
+                        source.resumeReads();
+                        return;
+                    }
+                    if ((long) size + read > limit) {
+                        source.getReadSetter().set(null);
+                        source.suspendReads();
+                        closeOnIoThread(CloseReason.of(CloseCode.MESSAGE_TOO_BIG,
+                                "message larger than " + limit + " bytes"));
+                        return;
+                    }
+                    buffer.flip();
+                    if (size + read > bytes.length) {
+                        bytes = java.util.Arrays.copyOf(bytes, (int) Math.min(limit, Math.max(size + read, bytes.length * 2L)));
+                    }
+                    buffer.get(bytes, size, read);
+                    size += read;
+                }
+            } catch (IOException e) {
+                log.debug("connection {} text read failed: {}", id, e.toString());
+                IoUtils.safeClose(source.getWebSocketChannel());
+            } finally {
+                pooled.close();
+            }
+        }
+    }
+
+    /** A whole text message arrived: validate UTF-8, apply the inbound rate, hand it to the reader thread. */
+    private void messageReceived(byte[] bytes, int size) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, 0, size))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            closeOnIoThread(CloseReason.of(CloseCode.INVALID_PAYLOAD, "text is not valid UTF-8"));
+            return;
+        }
+        if (!inboundRate.tryAcquire()) {
+            closeOnIoThread(CloseReason.of(CloseCode.POLICY_VIOLATION, "inbound message rate exceeded"));
+            return;
+        }
+        inbox.add(text);
+        if (inbox.size() >= INBOX_PAUSE && !receivesPaused) {
+            receivesPaused = true; // the handler is behind: stop reading so TCP pushes back on the client
+            channel.suspendReceives();
+        }
+    }
+
+    // ---- 4. run (the connection's virtual thread) ----------------------------------------------
+
+    /** Takes each message in arrival order, decodes and dispatches it, until the connection ends. */
+    private void run() {
+        MDC.put("connectionId", id.value());
+        try {
+            while (true) {
+                Object next = inbox.take();
+                if (next == END_OF_INPUT) {
+                    return;
+                }
+                if (inbox.size() <= INBOX_RESUME) {
+                    runOnIoThread(this::resumeReceivesIfPaused);
+                }
+                if (closing.get() != null) {
+                    continue; // closing: remaining input is discarded, not handled
+                }
+                handle((String) next);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            MDC.remove("connectionId");
+        }
+    }
+
+    private void resumeReceivesIfPaused() {
+        if (receivesPaused && inbox.size() <= INBOX_RESUME) {
+            receivesPaused = false;
+            channel.resumeReceives();
+        }
+    }
+
+    /** Decodes one message and dispatches it explicitly by type. */
+    private void handle(String text) {
+        Envelope envelope;
+        switch (services.codec().decode(text)) {
+            case DecodeResult.Failed failed -> {
+                forEachListener(l -> l.onMessageRejected(this, failed.code()));
+                replyError(failed.code(), failed.detail(), failed.id());
+                return;
+            }
+            case DecodeResult.Decoded decoded -> envelope = decoded.envelope();
+        }
+        forEachListener(l -> l.onMessageReceived(this, envelope.type(), text.length()));
+        try {
+            switch (envelope.type()) {
+                case "join" -> onJoin(envelope);
+                case "leave" -> onLeave(envelope);
+                case "publish" -> onPublish(envelope);
+                case "ping" -> reply(envelope, "pong", null);
+                default -> onApplicationEvent(envelope);
+            }
+        } catch (RoomcastException e) {
+            forEachListener(l -> l.onMessageRejected(this, e.code()));
+            replyError(e.code(), e.code().safeMessage(), envelope.id());
+        } catch (CloseConnection e) {
+            close(e.closeReason());
+        } catch (Exception e) {
+            log.error("handler for event type '{}' failed on connection {}; closing with 1011", envelope.type(), id, e);
+            close(CloseReason.of(CloseCode.INTERNAL_ERROR, "internal error"));
+        }
+    }
+
+    private void onJoin(Envelope envelope) {
+        String room = roomOf(envelope);
+        if (!RoomName.isValid(room)) {
+            throw new RoomcastException(ErrorCode.INVALID_ROOM, "join with an invalid room name");
+        }
+        Optional<String> password = Optional.ofNullable(envelope.payload().get("password"))
+                .filter(JsonNode::isTextual).map(JsonNode::textValue);
+        RoomDecision decision = services.roomAuthorizer()
+                .authorize(new RoomAccessRequest(identity, RoomName.of(room), password, clientAddress));
+        if (decision instanceof RoomDecision.Denied denied) {
+            log.info("connection {} refused room {}: {}", id, room, denied.reason());
+            throw new RoomcastException(denied.code(), "room refused");
+        }
+        if (services.hub().tryJoin(this, room, envelope.id()) instanceof JoinResult.Refused refused) {
+            throw new RoomcastException(refused.code(), "join refused: " + refused.reason());
+        }
+    }
+
+    private void onLeave(Envelope envelope) {
+        String room = roomOf(envelope);
+        if (!RoomName.isValid(room)) {
+            throw new RoomcastException(ErrorCode.INVALID_ROOM, "leave with an invalid room name");
+        }
+        if (!services.hub().leave(this, RoomName.of(room))) {
+            throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "leave of a room it is not in");
+        }
+        send(services.codec().encode(Envelope.toRoom("left", RoomName.of(room), null).withId(envelope.id())));
+    }
+
+    private void onPublish(Envelope envelope) {
+        String room = roomOf(envelope);
+        if (!RoomName.isValid(room)) {
+            throw new RoomcastException(ErrorCode.INVALID_ROOM, "publish with an invalid room name");
+        }
+        RoomName name = RoomName.of(room);
+        if (!services.hub().roomsOf(id).contains(name)) {
+            throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
+        }
+        services.hub().broadcastRoom(name,
+                Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject()), Optional.empty());
+    }
+
+    private void onApplicationEvent(Envelope envelope) throws Exception {
+        Optional<EventRouter.Route<?>> route = services.router().route(envelope.type());
+        if (route.isEmpty()) {
+            throw new RoomcastException(ErrorCode.UNKNOWN_TYPE, "no handler for the event type");
+        }
+        route.get().dispatch(new Event(envelope), services.codec());
+    }
+
+    private static String roomOf(Envelope envelope) {
+        if (envelope.room().isPresent()) {
+            return envelope.room().get();
+        }
+        JsonNode room = envelope.payload().get("room");
+        return room != null && room.isTextual() ? room.textValue() : null;
+    }
+
+    /** What a handler sees of this connection for one event. */
+    private final class Event implements EventContext {
+        private final Envelope envelope;
+
+        Event(Envelope envelope) {
+            this.envelope = envelope;
+        }
+
+        @Override
+        public ConnectionId connectionId() {
+            return id;
+        }
+
+        @Override
+        public Identity identity() {
+            return identity;
+        }
+
+        @Override
+        public Envelope envelope() {
+            return envelope;
+        }
+
+        @Override
+        public Set<RoomName> rooms() {
+            return services.hub().roomsOf(id);
+        }
+
+        @Override
+        public SendResult reply(String type, Object payload) {
+            return Connection.this.reply(envelope, type, payload);
+        }
+
+        @Override
+        public SendResult push(String type, Object payload) {
+            return send(services.codec().encode(Envelope.of(type, services.codec().toPayload(payload))));
+        }
+
+        @Override
+        public CompletionStage<BroadcastResult> broadcast(RoomName room, String type, Object payload) {
+            return services.hub().broadcastRoom(room,
+                    Envelope.toRoom(type, room, services.codec().toPayload(payload)).withFrom(identity.subject()),
+                    Optional.empty());
+        }
+    }
+
+    private SendResult reply(Envelope request, String type, Object payload) {
+        JsonNode tree = payload == null ? null : services.codec().toPayload(payload);
+        return send(services.codec().encode(
+                new Envelope(type, request.room(), request.id(), Optional.empty(), tree)));
+    }
+
+    private void replyError(ErrorCode code, String message, Optional<String> requestId) {
+        send(services.codec().encode(services.codec().errorEvent(code, message, requestId)));
+    }
+
+    // ---- 5. send (any thread) and the single writer (I/O thread) -------------------------------
+
+    @Override
+    public ConnectionId id() {
+        return id;
+    }
+
+    @Override
+    public Identity identity() {
+        return identity;
+    }
+
+    @Override
+    public SendResult send(Frame frame) {
+        if (closing.get() != null) {
+            return SendResult.NOT_OPEN;
+        }
+        // An I/O thread must never wait, so a BLOCK send there fails at once instead.
+        SendResult result = queue.offer(frame, !(Thread.currentThread() instanceof XnioIoThread));
+        if (result == SendResult.CLOSED_SLOW) {
+            log.info("connection {} is too slow (send queue of {} full); closing with 1013", id, queue.capacity());
+            close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "slow consumer"));
+        }
+        return result;
+    }
+
+    @Override
+    public boolean trySend(Frame frame) {
+        return closing.get() == null && queue.tryOffer(frame);
+    }
+
+    /** Called by the queue when frames arrive at an idle queue. Before the upgrade, {@link #attach} drains instead. */
+    private void wakeWriter() {
+        WebSocketChannel ch = channel;
+        if (ch != null) {
+            ch.getIoThread().execute(this::drain);
+        }
+    }
+
+    /** Writes everything queued, one batch in flight at a time. I/O thread only. */
+    private void drain() {
+        if (draining) {
+            redrain = true; // a write completed synchronously inside drainOnce: loop instead of recursing
+            return;
+        }
+        draining = true;
+        try {
+            do {
+                redrain = false;
+                drainOnce();
+            } while (redrain && !writeInFlight);
+        } finally {
+            draining = false;
+        }
+    }
+
+    private void drainOnce() {
+        WebSocketChannel ch = channel;
+        if (writeInFlight || ch == null || !ch.isOpen() || closeFrameQueued) {
+            return;
+        }
+        if (batch == null) {
+            batch = new ArrayList<>();
+        }
+        int n = queue.drainTo(batch, MAX_BATCH_FRAMES, MAX_BATCH_BYTES);
+        if (n == 0) {
+            if (drainBeforeClose) {
+                closeFromIoThread();
+            }
+            return;
+        }
+        writeInFlight = true;
+        if (batching) {
+            WebSockets.sendText(joinWithNewlines(batch), ch, WRITE_DONE, this);
+        } else {
+            for (int i = 0; i < n - 1; i++) {
+                WebSockets.sendText(batch.get(i).buffer(), ch, null);
+            }
+            WebSockets.sendText(batch.get(n - 1).buffer(), ch, WRITE_DONE, this);
+        }
+        batch.clear();
+    }
+
+    private static ByteBuffer joinWithNewlines(List<Frame> frames) {
+        if (frames.size() == 1) {
+            return frames.get(0).buffer();
+        }
+        int total = frames.size() - 1;
+        for (Frame f : frames) {
+            total += f.length();
+        }
+        ByteBuffer joined = ByteBuffer.allocate(total);
+        for (int i = 0; i < frames.size(); i++) {
+            if (i > 0) {
+                joined.put(NEWLINE);
+            }
+            frames.get(i).copyTo(joined);
+        }
+        return joined.flip();
+    }
+
+    /** One shared, stateless callback for every write (the connection travels as context). */
+    private static final WebSocketCallback<Connection> WRITE_DONE = new WebSocketCallback<>() {
+        @Override
+        public void complete(WebSocketChannel ch, Connection connection) {
+            connection.writeInFlight = false;
+            connection.drain();
+        }
+
+        @Override
+        public void onError(WebSocketChannel ch, Connection connection, Throwable error) {
+            connection.writeInFlight = false;
+            log.debug("connection {} write failed: {}", connection.id, error.toString());
+            IoUtils.safeClose(ch);
+        }
+    };
+
+    // ---- heartbeat (I/O thread) -----------------------------------------------------------------
+
+    private void scheduleHeartbeat() {
+        heartbeat = channel.getIoThread().executeAfter(this::heartbeat,
+                services.config().pingPeriod().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Pings the client; a client silent for longer than {@code pongWait} is closed. */
+    private void heartbeat() {
+        WebSocketChannel ch = channel;
+        if (!ch.isOpen() || closing.get() != null) {
+            return;
+        }
+        long silentNanos = services.clock().nanoTime() - lastSeenNanos;
+        if (silentNanos > services.config().pongWait().toNanos()) {
+            log.info("connection {} sent nothing, not even a pong, for {} ms; closing", id,
+                    TimeUnit.NANOSECONDS.toMillis(silentNanos));
+            closeOnIoThread(CloseReason.of(CloseCode.GOING_AWAY, "pong timeout"));
+            return;
+        }
+        WebSockets.sendPing(ByteBuffer.allocate(0), ch, null);
+        scheduleHeartbeat();
+    }
+
+    // ---- 6. close and cleanup ------------------------------------------------------------------
+
+    @Override
+    public void close(CloseReason reason) {
+        if (!closing.compareAndSet(null, reason)) {
+            return;
+        }
+        queue.close();
+        if (channel == null) {
+            cleanupOnce(); // never upgraded: nothing to tell the client
+        } else {
+            runOnIoThread(this::closeFromIoThread);
+        }
+    }
+
+    @Override
+    public void closeAfterDrain(CloseReason reason) {
+        if (!closing.compareAndSet(null, reason)) {
+            return;
+        }
+        drainBeforeClose = true;
+        if (channel == null) {
+            queue.close();
+            cleanupOnce();
+        } else {
+            runOnIoThread(this::drain); // an idle queue drains nothing and goes straight to the close frame
+        }
+    }
+
+    /** Called when the HTTP connection closes: a connection that never reached {@link #attach} is released. */
+    public void abandonIfNotAttached() {
+        if (channel == null) {
+            close(CloseReason.of(CloseCode.GOING_AWAY, "upgrade not completed"));
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return closing.get() == null && !cleanedUp.get();
+    }
+
+    private void closeOnIoThread(CloseReason reason) {
+        if (closing.compareAndSet(null, reason)) {
+            queue.close();
+            closeFromIoThread();
+        }
+    }
+
+    /** Sends our close frame once, then gives the client a grace period to answer before cutting the socket. */
+    private void closeFromIoThread() {
+        WebSocketChannel ch = channel;
+        if (closeFrameQueued || ch == null) {
+            return;
+        }
+        closeFrameQueued = true;
+        queue.close();
+        CloseReason reason = closing.get();
+        if (!ch.isOpen() || ch.isCloseFrameSent()) {
+            IoUtils.safeClose(ch);
+            return;
+        }
+        WebSockets.sendClose(reason.code().code(), reason.reason(), ch, null);
+        ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs once, whoever gets here first (channel close task, close before the upgrade): leaves every
+     * room, ends the reader thread and the heartbeat, and tells the listeners exactly once.
+     */
+    private void cleanupOnce() {
+        if (!cleanedUp.compareAndSet(false, true)) {
+            return;
+        }
+        queue.close();
+        services.hub().disconnect(this);
+        inbox.clear();
+        inbox.add(END_OF_INPUT);
+        XnioExecutor.Key timer = heartbeat;
+        if (timer != null) {
+            timer.remove();
+        }
+        int code;
+        String reason;
+        CloseReason ours = closing.get();
+        CloseMessage theirs = peerClose;
+        if (ours != null) {
+            code = ours.code().code();
+            reason = ours.reason();
+        } else if (theirs != null) {
+            code = theirs.getCode();
+            reason = "closed by client";
+        } else {
+            code = NO_CLOSE_FRAME;
+            reason = "connection lost";
+        }
+        Duration lifetime = Duration.ofNanos(services.clock().nanoTime() - openedNanos);
+        forEachListener(l -> l.onClosed(this, code, reason, lifetime));
+        log.info("closed connection {} subject={} code={} reason={}", id, identity.subject(), code, reason);
+    }
+
+    private void runOnIoThread(Runnable task) {
+        WebSocketChannel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        XnioIoThread io = ch.getIoThread();
+        if (Thread.currentThread() == io) {
+            task.run();
+        } else {
+            io.execute(task);
+        }
+    }
+
+    private void forEachListener(java.util.function.Consumer<ConnectionListener> call) {
+        for (ConnectionListener l : services.listeners()) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                log.warn("a connection listener failed", e);
+            }
+        }
+    }
+
+    /** Frames queued for this connection now (for tests and introspection). */
+    public int queuedFrames() {
+        return queue.size();
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + id + ", subject=" + identity.subject() + "]";
+    }
+}

@@ -1,0 +1,307 @@
+package dev.roomcast.transport.undertow.internal;
+
+import dev.roomcast.core.AuthResult;
+import dev.roomcast.core.ConnectionId;
+import dev.roomcast.core.ConnectionListener;
+import dev.roomcast.core.ErrorCode;
+import dev.roomcast.core.Identity;
+import dev.roomcast.core.RoomAccessRequest;
+import dev.roomcast.core.RoomDecision;
+import dev.roomcast.core.RoomName;
+import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.core.TokenAuthenticator;
+import dev.roomcast.hub.Admission;
+import dev.roomcast.hub.JoinResult;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
+import io.undertow.websockets.spi.AsyncWebSocketHttpServerExchange;
+import java.net.InetSocketAddress;
+import java.util.AbstractSet;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The upgrade pipeline of DESIGN §4: every check runs, in a fixed order, before any 101 is written,
+ * and each failure answers with its status and JSON body. The cheap protocol checks run on the I/O
+ * thread; token verification, room authorization and the capacity reservation run on a virtual
+ * thread because they may block (key fetches, password hashing). A capacity slot and the rooms are
+ * reserved in the hub before the 101, so an accepted client is never dropped for capacity after it.
+ */
+public final class UpgradeHandler implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
+
+    /** Subprotocol with one envelope per frame (the default). */
+    public static final String SUBPROTOCOL_V1 = "roomcast.v1";
+    /** Subprotocol whose server frames may carry several newline-separated envelopes. */
+    public static final String SUBPROTOCOL_BATCH_V1 = "roomcast.batch.v1";
+    /** Header carrying a room password at the upgrade (never the query string: URLs are logged). */
+    public static final String ROOM_PASSWORD_HEADER = "X-Roomcast-Room-Password";
+
+    private static final Set<String> SUBPROTOCOLS = Set.of(SUBPROTOCOL_V1, SUBPROTOCOL_BATCH_V1);
+
+    private final ConnectionServices services;
+    private final Optional<TokenAuthenticator> tokens;
+    private final Executor blocking;
+    private final Hybi13Handshake handshake = new Hybi13Handshake(SUBPROTOCOLS, false);
+    private final String idPrefix;
+    private final AtomicLong nextId = new AtomicLong();
+
+    public UpgradeHandler(ConnectionServices services, Optional<TokenAuthenticator> tokens, Executor blocking, String idPrefix) {
+        this.services = services;
+        this.tokens = tokens;
+        this.blocking = blocking;
+        this.idPrefix = idPrefix;
+    }
+
+    /** What the I/O-thread checks learned, handed to the blocking part. */
+    private record Request(String clientAddress, boolean batching, List<String> rooms, Optional<String> token,
+                           Optional<String> roomPassword) {
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        RoomcastConfig config = services.config();
+        // 1. method
+        if (!exchange.getRequestMethod().equals(Methods.GET)) {
+            reject(exchange, ErrorCode.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod(), Map.of("Allow", "GET"));
+            return;
+        }
+        // 2. upgrade headers (case-insensitive tokens in comma lists)
+        if (!hasToken(exchange.getRequestHeaders().get(Headers.UPGRADE), "websocket")
+                || !hasToken(exchange.getRequestHeaders().get(Headers.CONNECTION), "upgrade")) {
+            reject(exchange, ErrorCode.BAD_UPGRADE, "missing Upgrade/Connection headers", Map.of());
+            return;
+        }
+        // 3. version: only 13; the answer names it (RFC 6455 §4.4)
+        if (!"13".equals(trimmed(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION)))) {
+            reject(exchange, ErrorCode.BAD_VERSION, "unsupported version", Map.of("Sec-WebSocket-Version", "13"));
+            return;
+        }
+        // 4. key: base64 of exactly 16 bytes
+        if (!isValidKey(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY))) {
+            reject(exchange, ErrorCode.BAD_KEY, "bad key", Map.of());
+            return;
+        }
+        // 5. subprotocol: none offered = roomcast.v1; only unknown ones = refused
+        List<String> offered = commaList(exchange.getRequestHeaders().get(Headers.SEC_WEB_SOCKET_PROTOCOL));
+        String chosen = SUBPROTOCOL_V1;
+        if (!offered.isEmpty()) {
+            chosen = offered.stream().filter(SUBPROTOCOLS::contains).findFirst().orElse(null);
+            if (chosen == null) {
+                reject(exchange, ErrorCode.BAD_SUBPROTOCOL, "only unknown subprotocols offered", Map.of());
+                return;
+            }
+        }
+        // 6. origin: exact match against the allow-list; no Origin = not a browser = allowed
+        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
+        if (origin != null && !config.allowAllOrigins() && !config.allowedOrigins().contains(origin)) {
+            reject(exchange, ErrorCode.FORBIDDEN_ORIGIN, "origin not in the allow-list", Map.of());
+            return;
+        }
+        // 7. room names
+        List<String> rooms = roomsRequested(exchange);
+        for (String room : rooms) {
+            if (!RoomName.isValid(room)) {
+                reject(exchange, ErrorCode.INVALID_ROOM, "invalid room name at upgrade", Map.of());
+                return;
+            }
+        }
+        // 8a. token presence (verification happens off the I/O thread)
+        Optional<String> token = bearerToken(exchange);
+        if (token.isEmpty() && config.queryTokenEnabled()) {
+            token = firstQuery(exchange, "access_token");
+        }
+        if (token.isEmpty() && !config.allowUnauthenticated()) {
+            reject(exchange, ErrorCode.TOKEN_REQUIRED, "no bearer token", Map.of());
+            return;
+        }
+        if (!services.hub().isRunning()) {
+            reject(exchange, ErrorCode.SHUTTING_DOWN, "hub not running", Map.of());
+            return;
+        }
+        Request request = new Request(clientAddress(exchange), SUBPROTOCOL_BATCH_V1.equals(chosen), rooms, token,
+                Optional.ofNullable(exchange.getRequestHeaders().getFirst(ROOM_PASSWORD_HEADER)));
+        exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
+    }
+
+    /** The blocking half: verify the token, authorize rooms, reserve capacity, then answer 101. */
+    private void authorizeAndUpgrade(HttpServerExchange exchange, Request request) {
+        ConnectionId id = ConnectionId.of(idPrefix + Long.toString(nextId.incrementAndGet(), 36));
+        // 8b. token verification; a supplied token is verified even when anonymous access is allowed
+        Identity identity;
+        if (request.token().isPresent()) {
+            if (tokens.isEmpty()) {
+                reject(exchange, ErrorCode.INVALID_TOKEN, "token supplied but no authenticator is configured", Map.of());
+                return;
+            }
+            switch (tokens.get().authenticate(request.token().get())) {
+                case AuthResult.Authenticated ok -> identity = ok.identity();
+                case AuthResult.Rejected no -> {
+                    reject(exchange, ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(), Map.of());
+                    return;
+                }
+            }
+        } else {
+            identity = Identity.anonymous(id);
+        }
+        // 9. room authorization
+        for (String room : request.rooms()) {
+            RoomDecision decision = services.roomAuthorizer().authorize(
+                    new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), request.clientAddress()));
+            if (decision instanceof RoomDecision.Denied denied) {
+                reject(exchange, denied.code(), "room " + room + " refused: " + denied.reason(), Map.of());
+                return;
+            }
+        }
+        // 10. capacity: the slot and the rooms are reserved before the 101
+        Connection connection = new Connection(id, identity, request.clientAddress(), request.batching(), services);
+        if (services.hub().tryConnect(connection) instanceof Admission.Refused refused) {
+            reject(exchange, refused.code(), "hub refused the connection", Map.of());
+            return;
+        }
+        for (String room : request.rooms()) {
+            if (services.hub().tryJoin(connection, room, Optional.empty()) instanceof JoinResult.Refused refused) {
+                services.hub().disconnect(connection);
+                reject(exchange, refused.code(), "join of " + room + " refused: " + refused.reason(), Map.of());
+                return;
+            }
+        }
+        exchange.getConnection().addCloseListener(c -> connection.abandonIfNotAttached());
+        AsyncWebSocketHttpServerExchange facade = new AsyncWebSocketHttpServerExchange(exchange, NO_PEER_TRACKING);
+        exchange.upgradeChannel((streamConnection, upgraded) -> {
+            WebSocketChannel channel = handshake.createChannel(facade, streamConnection, facade.getBufferPool());
+            connection.attach(channel);
+        });
+        handshake.handshake(facade);
+    }
+
+    private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers) {
+        log.info("upgrade refused {} {} from {}: {}", code.httpStatus(), code, clientAddress(exchange), detail);
+        for (ConnectionListener l : services.listeners()) {
+            try {
+                l.onUpgradeRejected(code, detail);
+            } catch (RuntimeException e) {
+                log.warn("a connection listener failed", e);
+            }
+        }
+        HttpExchanges.reject(exchange, code, headers);
+    }
+
+    private static boolean hasToken(HeaderValues values, String expected) {
+        return commaList(values).stream().anyMatch(v -> v.equalsIgnoreCase(expected));
+    }
+
+    private static List<String> commaList(HeaderValues values) {
+        if (values == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String value : values) {
+            for (String part : value.split(",")) {
+                String t = part.trim();
+                if (!t.isEmpty()) {
+                    out.add(t);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String trimmed(String s) {
+        return s == null ? null : s.trim();
+    }
+
+    private static boolean isValidKey(String key) {
+        if (key == null) {
+            return false;
+        }
+        try {
+            return Base64.getDecoder().decode(key.trim()).length == 16;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** {@code ?room=} values, repeatable and comma-separated, duplicates removed in order. */
+    private static List<String> roomsRequested(HttpServerExchange exchange) {
+        Deque<String> values = exchange.getQueryParameters().get("room");
+        if (values == null) {
+            return List.of();
+        }
+        Set<String> rooms = new LinkedHashSet<>();
+        for (String value : values) {
+            for (String part : value.split(",", -1)) {
+                rooms.add(part.trim());
+            }
+        }
+        return List.copyOf(rooms);
+    }
+
+    private static Optional<String> bearerToken(HttpServerExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+        if (header == null) {
+            return Optional.empty();
+        }
+        String h = header.trim();
+        if (h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+            String token = h.substring(7).trim();
+            return token.isEmpty() ? Optional.empty() : Optional.of(token);
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> firstQuery(HttpServerExchange exchange, String name) {
+        Deque<String> values = exchange.getQueryParameters().get(name);
+        return values == null || values.isEmpty() || values.peekFirst().isBlank()
+                ? Optional.empty() : Optional.of(values.peekFirst());
+    }
+
+    private static String clientAddress(HttpServerExchange exchange) {
+        InetSocketAddress address = exchange.getSourceAddress();
+        return address == null || address.getAddress() == null ? "unknown" : address.getAddress().getHostAddress();
+    }
+
+    /**
+     * Undertow wants a set to track open channels; the hub already tracks connections, so this set
+     * keeps nothing (saving a per-connection entry and a contended global set).
+     */
+    private static final Set<WebSocketChannel> NO_PEER_TRACKING = new AbstractSet<>() {
+        @Override
+        public Iterator<WebSocketChannel> iterator() {
+            return Collections.emptyIterator();
+        }
+
+        @Override
+        public int size() {
+            return 0;
+        }
+
+        @Override
+        public boolean add(WebSocketChannel channel) {
+            return false;
+        }
+
+        @Override
+        public boolean remove(Object channel) {
+            return false;
+        }
+    };
+}
