@@ -1,0 +1,30 @@
+package dev.roomcast.transport.undertow.testing;
+
+import dev.roomcast.core.AuthResult;
+import dev.roomcast.core.Identity;
+import dev.roomcast.core.TokenAuthenticator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A fake (not a mock) token authenticator for transport tests, which must not depend on the auth
+ * module: a token {@code valid:SUBJECT} proves SUBJECT; {@code valid:SUBJECT:ROLE} adds a role;
+ * anything else is rejected as a bad signature. Real JWT verification is tested in auth and examples.
+ */
+public final class FakeTokens implements TokenAuthenticator {
+    @Override
+    public AuthResult authenticate(String token) {
+        String[] parts = token.split(":");
+        if (parts.length >= 2 && parts[0].equals("valid") && !parts[1].isEmpty()) {
+            Set<String> roles = parts.length > 2 ? Set.of(parts[2]) : Set.of();
+            return AuthResult.authenticated(new Identity(parts[1], Optional.of(parts[1]), roles, Map.of("sub", parts[1])));
+        }
+        return AuthResult.rejected("bad_signature");
+    }
+
+    /** The Authorization header proving {@code subject}. */
+    public static Map<String, String> bearer(String subject) {
+        return Map.of("Authorization", "Bearer valid:" + subject);
+    }
+}

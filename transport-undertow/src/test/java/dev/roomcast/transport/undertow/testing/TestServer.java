@@ -1,0 +1,142 @@
+package dev.roomcast.transport.undertow.testing;
+
+import dev.roomcast.core.BroadcastAuthorizer;
+import dev.roomcast.core.Clock;
+import dev.roomcast.core.ConnectionListener;
+import dev.roomcast.core.EnvelopeCodec;
+import dev.roomcast.core.EventRouter;
+import dev.roomcast.core.HttpRoute;
+import dev.roomcast.core.RoomAuthorizer;
+import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.hub.Hub;
+import dev.roomcast.transport.undertow.RoomcastServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts a real {@link RoomcastServer} on 127.0.0.1 port 0 for one test, with {@link FakeTokens},
+ * and connects real clients to it. Close it in {@code @AfterEach}.
+ */
+public final class TestServer implements AutoCloseable {
+    private final RoomcastServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<TestClient> clients = new ArrayList<>();
+
+    private TestServer(RoomcastServer server) {
+        this.server = server;
+    }
+
+    /** A builder starting from defaults suited to tests (port 0, loopback). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a server with the given config (port forced to 0) and nothing else special. */
+    public static TestServer start(RoomcastConfig config) {
+        return builder().config(config).start();
+    }
+
+    public RoomcastServer server() {
+        return server;
+    }
+
+    public Hub hub() {
+        return server.hub();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** {@code ws://127.0.0.1:port/ws} plus {@code query} (e.g. {@code "?room=lobby"}). */
+    public URI uri(String query) {
+        return URI.create(server.webSocketUri() + query);
+    }
+
+    /** Connects a JDK client as {@code subject}, joining the rooms in {@code query}. */
+    public TestClient connect(String subject, String query, String... subprotocols) {
+        TestClient c = TestClient.connect(http, uri(query), FakeTokens.bearer(subject), subprotocols);
+        clients.add(c);
+        return c;
+    }
+
+    /** Connects with explicit headers. */
+    public TestClient connect(Map<String, String> headers, String query, String... subprotocols) {
+        TestClient c = TestClient.connect(http, uri(query), headers, subprotocols);
+        clients.add(c);
+        return c;
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    @Override
+    public void close() {
+        for (TestClient c : clients) {
+            c.socket().abort();
+        }
+        server.stop();
+        http.close();
+    }
+
+    /** Collects what the server is built with. */
+    public static final class Builder {
+        private RoomcastConfig config = RoomcastConfig.defaults();
+        private EventRouter router = EventRouter.empty();
+        private RoomAuthorizer rooms = RoomAuthorizer.allowAll();
+        private Optional<BroadcastAuthorizer> admin = Optional.empty();
+        private final List<ConnectionListener> listeners = new ArrayList<>();
+        private final List<HttpRoute> routes = new ArrayList<>();
+        private boolean withTokens = true;
+
+        public Builder config(RoomcastConfig value) {
+            this.config = value;
+            return this;
+        }
+
+        public Builder router(EventRouter value) {
+            this.router = value;
+            return this;
+        }
+
+        public Builder roomAuthorizer(RoomAuthorizer value) {
+            this.rooms = value;
+            return this;
+        }
+
+        public Builder broadcastAuthorizer(BroadcastAuthorizer value) {
+            this.admin = Optional.of(value);
+            return this;
+        }
+
+        public Builder listener(ConnectionListener value) {
+            listeners.add(value);
+            return this;
+        }
+
+        public Builder route(HttpRoute value) {
+            routes.add(value);
+            return this;
+        }
+
+        public Builder withoutTokenAuthenticator() {
+            this.withTokens = false;
+            return this;
+        }
+
+        public TestServer start() {
+            RoomcastConfig c = config.toBuilder().host("127.0.0.1").port(0).build();
+            EnvelopeCodec codec = EnvelopeCodec.of(c);
+            Hub hub = Hub.create(c, codec, Clock.system());
+            RoomcastServer server = new RoomcastServer(c, hub, codec, router,
+                    withTokens ? Optional.of(new FakeTokens()) : Optional.empty(), rooms, admin, listeners, routes,
+                    Clock.system());
+            return new TestServer(server.start());
+        }
+    }
+}
