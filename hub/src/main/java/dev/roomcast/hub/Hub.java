@@ -19,8 +19,6 @@ import dev.roomcast.core.SendResult;
 import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
-import dev.roomcast.hub.internal.Member;
-import dev.roomcast.hub.internal.Room;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,9 +1,7 @@
-package dev.roomcast.hub.internal;
+package dev.roomcast.hub;
 
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
-import dev.roomcast.hub.RoomMember;
-import dev.roomcast.hub.TokenBucket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,32 +9,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * The hub's record of one connected peer: its rooms and its join-rate bucket. Created by
  * {@code Hub.tryConnect}, dropped by {@code Hub.disconnect}.
  */
-public final class Member {
+final class Member {
     private final Peer peer;
     private final RoomMember asRoomMember;
     private final TokenBucket joinBucket;
     /** Rooms this member is in; changed only under the room's lock. */
     private final Set<RoomName> rooms = ConcurrentHashMap.newKeySet();
 
-    public Member(Peer peer, TokenBucket joinBucket) {
+    Member(Peer peer, TokenBucket joinBucket) {
         this.peer = peer;
         this.asRoomMember = new RoomMember(peer.identity().subject(), peer.id());
         this.joinBucket = joinBucket;
     }
 
-    public Peer peer() {
+    Peer peer() {
         return peer;
     }
 
-    public RoomMember asRoomMember() {
+    RoomMember asRoomMember() {
         return asRoomMember;
     }
 
-    public TokenBucket joinBucket() {
+    TokenBucket joinBucket() {
         return joinBucket;
     }
 
-    public Set<RoomName> rooms() {
+    Set<RoomName> rooms() {
         return rooms;
     }
 }

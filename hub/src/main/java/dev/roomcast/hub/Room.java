@@ -1,4 +1,4 @@
-package dev.roomcast.hub.internal;
+package dev.roomcast.hub;
 
 import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.RoomName;
@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #members()} without the lock (a concurrent map's weakly consistent view), so a join or
  * leave never blocks a broadcast, and one room's changes never block another room.
  */
-public final class Room {
+final class Room {
     private final RoomName name;
     /** Taken only to change membership; never held during fan-out or I/O. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -20,31 +20,31 @@ public final class Room {
     /** Guarded by {@link #lock}: set when the room emptied and left the registry; a dead room takes no joins. */
     private boolean dead;
 
-    public Room(RoomName name) {
+    Room(RoomName name) {
         this.name = name;
     }
 
-    public RoomName name() {
+    RoomName name() {
         return name;
     }
 
-    public ReentrantLock lock() {
+    ReentrantLock lock() {
         return lock;
     }
 
-    public Collection<Member> members() {
+    Collection<Member> members() {
         return members.values();
     }
 
-    public Map<ConnectionId, Member> memberMap() {
+    Map<ConnectionId, Member> memberMap() {
         return members;
     }
 
-    public boolean isDead() {
+    boolean isDead() {
         return dead;
     }
 
-    public void markDead() {
+    void markDead() {
         dead = true;
     }
 }
