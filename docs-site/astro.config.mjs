@@ -1,0 +1,54 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import starlight from '@astrojs/starlight';
+import { fileURLToPath } from 'node:url';
+
+// The repository root (parent of docs-site/). <Snippet file="..."> paths are relative to it.
+process.env.ROOMCAST_REPO_ROOT ??= fileURLToPath(new URL('..', import.meta.url));
+
+export default defineConfig({
+  telemetry: false,
+  integrations: [
+    starlight({
+      title: 'Roomcast',
+      expressiveCode: {
+        // Long shell commands wrap instead of scrolling; Java keeps its layout.
+        defaultProps: { overridesByLang: { 'sh,bash,shell': { wrap: true } } },
+      },
+      description:
+        'A Java framework for real-time WebSocket services: auth once at the upgrade, rooms, broadcast fan-out, bounded send queues with backpressure.',
+      sidebar: [
+        {
+          label: 'Start Here',
+          items: [
+            { label: 'Introduction', link: '/' },
+            { slug: 'getting-started' },
+          ],
+        },
+        {
+          label: 'Core Concepts',
+          items: [{ slug: 'concepts/lifecycle' }, { slug: 'concepts/protocol' }],
+        },
+        {
+          label: 'Modules',
+          items: [{ slug: 'modules' }],
+        },
+        {
+          label: 'Guides',
+          items: [{ slug: 'guides/configuration' }],
+        },
+        {
+          label: 'Examples',
+          items: [{ slug: 'examples/chat' }],
+        },
+        {
+          label: 'Reference',
+          items: [
+            { slug: 'reference/environment-variables' },
+            { slug: 'reference/error-codes' },
+          ],
+        },
+      ],
+    }),
+  ],
+});
