@@ -1,0 +1,42 @@
+package dev.roomcast.auth;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import dev.roomcast.auth.internal.SignedTokenVerifier;
+import dev.roomcast.core.AuthResult;
+import dev.roomcast.core.Clock;
+import dev.roomcast.core.TokenAuthenticator;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Verifies bearer tokens issued by an identity provider whose keys are published as a JWK set and
+ * rotate, then applies {@link TokenRules}. Accepts {@code RS256} and {@code ES256} only; each token
+ * must name its key with {@code kid} (no {@code kid}: {@code unknown_key}), and the key must be of the
+ * type the token's {@code alg} needs. HS-signed tokens are refused with {@code alg_not_allowed},
+ * whatever the set contains. May block while {@link JwksKeySource} fetches the set (once per TTL, or
+ * for an unknown {@code kid} at most once per minimum refetch interval). Thread-safe.
+ */
+public final class JwksTokenAuthenticator implements TokenAuthenticator {
+    private final SignedTokenVerifier verifier;
+
+    /** An authenticator using the keys of {@code keys}. */
+    public JwksTokenAuthenticator(JwksKeySource keys, TokenRules rules, Clock clock) {
+        Objects.requireNonNull(keys, "keys");
+        this.verifier = new SignedTokenVerifier(Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256),
+                header -> select(keys, header), Objects.requireNonNull(rules, "rules").claimRules(), clock);
+    }
+
+    @Override
+    public AuthResult authenticate(String token) {
+        return verifier.verify(token);
+    }
+
+    private static Optional<JWSVerifier> select(JwksKeySource keys, JWSHeader header) {
+        // Without a kid there is nothing to select by, and a lookup must not trigger a fetch.
+        String kid = header.getKeyID();
+        return kid == null || kid.isEmpty() ? Optional.empty() : keys.verifier(kid, header.getAlgorithm());
+    }
+}

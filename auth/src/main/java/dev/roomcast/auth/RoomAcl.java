@@ -1,0 +1,112 @@
+package dev.roomcast.auth;
+
+import dev.roomcast.auth.internal.RoomPattern;
+import dev.roomcast.core.Identity;
+import dev.roomcast.core.RoomAccessRequest;
+import dev.roomcast.core.RoomAuthorizer;
+import dev.roomcast.core.RoomDecision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides room access from the identity's claims and roles with an ordered list of rules over room
+ * names, for example:
+ *
+ * <pre>{@code
+ * RoomAcl acl = RoomAcl.builder()
+ *     .allow("lobby")
+ *     .allow("team:{sub}:*")            // alice may enter team:alice:general, not team:bob:x
+ *     .allowWithRole("admin:*", "admin")
+ *     .deny("internal:*")
+ *     .allow("org:{tenant}:*")          // the identity's string claim "tenant"
+ *     .build();
+ * }</pre>
+ *
+ * <p>Patterns: {@code *} matches any run of characters (also none, also {@code :}); {@code {sub}} is
+ * the subject and {@code {claim}} any string claim, substituted literally before matching. A
+ * substituted value must be letters, digits, {@code _ . -}; otherwise (or when the claim is absent)
+ * the rule does not match. Rules are tried in order and the first whose pattern matches decides: an
+ * {@code allow} rule allows, an {@code allowWithRole} rule allows if the identity holds the role and
+ * denies otherwise, a {@code deny} rule denies. When no rule matches, the room is denied. Denials are
+ * {@code ROOM_FORBIDDEN}. Immutable and thread-safe.
+ */
+public final class RoomAcl implements RoomAuthorizer {
+    private final List<Rule> rules;
+
+    private RoomAcl(Builder builder) {
+        this.rules = List.copyOf(builder.rules);
+    }
+
+    /** A builder with no rules. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public RoomDecision authorize(RoomAccessRequest request) {
+        Identity identity = request.identity();
+        String room = request.room().value();
+        for (Rule rule : rules) {
+            if (!rule.pattern().matches(room, claim -> value(identity, claim))) {
+                continue;
+            }
+            return switch (rule.effect()) {
+                case ALLOW -> RoomDecision.allowed();
+                case DENY -> RoomDecision.forbidden("denied by rule '" + rule.pattern() + "'");
+                case ALLOW_WITH_ROLE -> identity.hasRole(rule.role())
+                        ? RoomDecision.allowed()
+                        : RoomDecision.forbidden("rule '" + rule.pattern() + "' requires role '" + rule.role() + "'");
+            };
+        }
+        return RoomDecision.forbidden("no ACL rule matches the room");
+    }
+
+    private static Optional<String> value(Identity identity, String claim) {
+        if (claim.equals("sub")) {
+            return Optional.of(identity.subject());
+        }
+        return identity.claim(claim).filter(String.class::isInstance).map(String.class::cast);
+    }
+
+    private enum Effect { ALLOW, ALLOW_WITH_ROLE, DENY }
+
+    private record Rule(RoomPattern pattern, Effect effect, String role) {
+    }
+
+    /** Collects rules in the order they are tried; patterns are checked as they are added. Not thread-safe. */
+    public static final class Builder {
+        private final List<Rule> rules = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Allows rooms matching {@code pattern}. */
+        public Builder allow(String pattern) {
+            rules.add(new Rule(RoomPattern.parse(pattern), Effect.ALLOW, ""));
+            return this;
+        }
+
+        /** For rooms matching {@code pattern}: allows identities holding {@code role}, denies the rest. */
+        public Builder allowWithRole(String pattern, String role) {
+            Objects.requireNonNull(role, "role");
+            if (role.isBlank()) {
+                throw new IllegalArgumentException("role: expected a non-blank role name");
+            }
+            rules.add(new Rule(RoomPattern.parse(pattern), Effect.ALLOW_WITH_ROLE, role));
+            return this;
+        }
+
+        /** Denies rooms matching {@code pattern}. */
+        public Builder deny(String pattern) {
+            rules.add(new Rule(RoomPattern.parse(pattern), Effect.DENY, ""));
+            return this;
+        }
+
+        /** The ACL; with no rules it denies every room. */
+        public RoomAcl build() {
+            return new RoomAcl(this);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.roomcast.auth;
+
+import dev.roomcast.core.ErrorCode;
+import dev.roomcast.core.RoomAccessRequest;
+import dev.roomcast.core.RoomAuthorizer;
+import dev.roomcast.core.RoomDecision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Combines room authorizers into one. Both combinators ask their parts in the order given and stop
+ * as soon as the answer is known, so put cheap checks (an ACL) before expensive ones (a password).
+ */
+public final class RoomAuthorizers {
+    private RoomAuthorizers() {
+    }
+
+    /** Allows only if every authorizer allows; the first denial is the answer. */
+    public static RoomAuthorizer allOf(RoomAuthorizer... authorizers) {
+        return allOf(List.of(authorizers));
+    }
+
+    /** Allows only if every authorizer allows; the first denial is the answer. */
+    public static RoomAuthorizer allOf(List<RoomAuthorizer> authorizers) {
+        List<RoomAuthorizer> parts = parts(authorizers);
+        return request -> {
+            for (RoomAuthorizer part : parts) {
+                RoomDecision decision = part.authorize(request);
+                if (decision instanceof RoomDecision.Denied) {
+                    return decision;
+                }
+            }
+            return RoomDecision.allowed();
+        };
+    }
+
+    /**
+     * Allows if any authorizer allows (the first allow ends the search). When all deny, the answer is
+     * the first {@code RATE_LIMITED} denial if there is one — so throttling stays visible to the client —
+     * otherwise the first denial; its reason lists every part's reason, for logs.
+     */
+    public static RoomAuthorizer anyOf(RoomAuthorizer... authorizers) {
+        return anyOf(List.of(authorizers));
+    }
+
+    /** See {@link #anyOf(RoomAuthorizer...)}. */
+    public static RoomAuthorizer anyOf(List<RoomAuthorizer> authorizers) {
+        List<RoomAuthorizer> parts = parts(authorizers);
+        return request -> anyOf(parts, request);
+    }
+
+    private static RoomDecision anyOf(List<RoomAuthorizer> parts, RoomAccessRequest request) {
+        List<RoomDecision.Denied> denials = new ArrayList<>(parts.size());
+        for (RoomAuthorizer part : parts) {
+            switch (part.authorize(request)) {
+                case RoomDecision.Allowed allowed -> {
+                    return allowed;
+                }
+                case RoomDecision.Denied denied -> denials.add(denied);
+            }
+        }
+        RoomDecision.Denied chosen = denials.stream().filter(d -> d.code() == ErrorCode.RATE_LIMITED)
+                .findFirst().orElse(denials.getFirst());
+        if (denials.size() == 1) {
+            return chosen;
+        }
+        List<String> reasons = denials.stream().map(RoomDecision.Denied::reason).toList();
+        return new RoomDecision.Denied(chosen.code(), "no alternative allowed: " + String.join("; ", reasons));
+    }
+
+    private static List<RoomAuthorizer> parts(List<RoomAuthorizer> authorizers) {
+        List<RoomAuthorizer> parts = List.copyOf(Objects.requireNonNull(authorizers, "authorizers"));
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("authorizers: expected at least one");
+        }
+        return parts;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.roomcast.auth.internal;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyOperation;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import dev.roomcast.core.Clock;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cached JWK set fetched over HTTP(S), turned into ready verifiers keyed by {@code kid} and
+ * algorithm. Only RSA keys of 2048 bits or more (RS256) and EC P-256 keys (ES256) become verifiers;
+ * symmetric ({@code oct}) keys in the set are ignored, so a published HMAC key can never be used to
+ * accept an HS-signed token. The set is fetched lazily, on the calling thread: when none is cached,
+ * when the cached one is older than the TTL, and when a token names an unknown {@code kid} — but never
+ * more often than the minimum refetch interval, so a flood of made-up {@code kid}s cannot turn into a
+ * flood of requests to the identity provider. A failed fetch keeps the last good set. Thread-safe.
+ */
+public final class JwkSetCache implements AutoCloseable {
+    /** Largest JWK set body read, in bytes; real sets are a few kilobytes. */
+    public static final int MAX_BODY_BYTES = 512 * 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(JwkSetCache.class);
+
+    private final URI uri;
+    private final long cacheTtlNanos;
+    private final long minRefetchNanos;
+    private final Duration fetchTimeout;
+    private final Clock clock;
+    private final HttpClient http;
+
+    /**
+     * Held while fetching, so concurrent callers that all miss wait for one fetch instead of each
+     * starting their own; it is never taken on the hit path.
+     */
+    private final ReentrantLock fetchLock = new ReentrantLock();
+    /** The last good set; replaced whole by the thread holding {@link #fetchLock}, read without it. */
+    private volatile Snapshot snapshot;
+    /** Monotonic time of the last fetch attempt, good or bad; guarded by {@link #fetchLock}. */
+    private long lastAttemptNanos;
+    /** Whether any fetch was attempted yet; guarded by {@link #fetchLock}. */
+    private boolean attempted;
+
+    public JwkSetCache(URI uri, Duration cacheTtl, Duration minRefetchInterval, Duration fetchTimeout, Clock clock) {
+        this.uri = Objects.requireNonNull(uri, "uri");
+        String scheme = uri.getScheme();
+        if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme)) {
+            throw new IllegalArgumentException("jwksUri: expected an http or https URI but the scheme was " + scheme);
+        }
+        this.cacheTtlNanos = cacheTtl.toNanos();
+        this.minRefetchNanos = minRefetchInterval.toNanos();
+        this.fetchTimeout = Objects.requireNonNull(fetchTimeout, "fetchTimeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        // Redirects are not followed: the set must come from the configured address.
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(fetchTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** The verifier for {@code kid} and {@code algorithm}, fetching the set first if it is due; may block for one fetch. */
+    public Optional<JWSVerifier> verifier(String kid, JWSAlgorithm algorithm) {
+        KeyRef ref = new KeyRef(kid, algorithm.getName());
+        Snapshot current = snapshot;
+        if (current == null || isStale(current)) {
+            current = refreshIfDue(ref);
+        }
+        if (current != null && current.verifiers.containsKey(ref)) {
+            return Optional.of(current.verifiers.get(ref));
+        }
+        current = refreshIfDue(ref);
+        return current == null ? Optional.empty() : Optional.ofNullable(current.verifiers.get(ref));
+    }
+
+    /** Fetches now unless a fetch was attempted within the minimum refetch interval; returns whether a good set is cached afterwards. */
+    public boolean refresh() {
+        fetchLock.lock();
+        try {
+            fetchIfAllowed();
+            return snapshot != null;
+        } finally {
+            fetchLock.unlock();
+        }
+    }
+
+    /** The {@code kid}s of the cached usable keys; never fetches. */
+    public Set<String> keyIds() {
+        Snapshot current = snapshot;
+        return current == null ? Set.of()
+                : current.verifiers.keySet().stream().map(KeyRef::kid).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Releases the HTTP client. */
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    private Snapshot refreshIfDue(KeyRef wanted) {
+        fetchLock.lock();
+        try {
+            Snapshot current = snapshot;
+            // Another caller may have fetched while this one waited for the lock.
+            if (current != null && !isStale(current) && current.verifiers.containsKey(wanted)) {
+                return current;
+            }
+            fetchIfAllowed();
+            return snapshot;
+        } finally {
+            fetchLock.unlock();
+        }
+    }
+
+    /** Caller holds {@link #fetchLock}. */
+    private void fetchIfAllowed() {
+        long now = clock.nanoTime();
+        if (attempted && now - lastAttemptNanos < minRefetchNanos) {
+            return;
+        }
+        attempted = true;
+        lastAttemptNanos = now;
+        try {
+            snapshot = new Snapshot(verifiers(JWKSet.parse(fetch())), now);
+        } catch (IOException | ParseException e) {
+            LOG.warn("JWK set fetch from {} failed ({}); keeping {} cached keys", uri, e.getClass().getSimpleName(),
+                    snapshot == null ? 0 : snapshot.verifiers.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("JWK set fetch from {} was interrupted; keeping the cached keys", uri);
+        }
+    }
+
+    private String fetch() throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(fetchTimeout)
+                .header("Accept", "application/json").GET().build();
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new IOException("status " + response.statusCode());
+            }
+            byte[] bytes = body.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new IOException("body larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    private boolean isStale(Snapshot s) {
+        return clock.nanoTime() - s.fetchedAtNanos >= cacheTtlNanos;
+    }
+
+    private static Map<KeyRef, JWSVerifier> verifiers(JWKSet set) {
+        Map<KeyRef, JWSVerifier> verifiers = new HashMap<>();
+        for (JWK jwk : set.getKeys()) {
+            if (jwk.getKeyID() == null || !usableForVerifying(jwk)) {
+                continue;
+            }
+            try {
+                if (jwk instanceof RSAKey rsa && rsa.size() >= 2048 && algorithmFits(jwk, JWSAlgorithm.RS256)) {
+                    verifiers.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.RS256.getName()),
+                            new RSASSAVerifier(rsa.toRSAPublicKey()));
+                } else if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && algorithmFits(jwk, JWSAlgorithm.ES256)) {
+                    verifiers.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.ES256.getName()),
+                            new ECDSAVerifier(ec.toECPublicKey()));
+                } else {
+                    LOG.debug("JWK set key {} skipped: not an RSA (2048+ bits) or EC P-256 key for RS256/ES256", jwk.getKeyID());
+                }
+            } catch (JOSEException e) {
+                LOG.warn("JWK set key {} skipped: {}", jwk.getKeyID(), e.getClass().getSimpleName());
+            }
+        }
+        return Map.copyOf(verifiers);
+    }
+
+    private static boolean usableForVerifying(JWK jwk) {
+        return (jwk.getKeyUse() == null || KeyUse.SIGNATURE.equals(jwk.getKeyUse()))
+                && (jwk.getKeyOperations() == null || jwk.getKeyOperations().contains(KeyOperation.VERIFY));
+    }
+
+    private static boolean algorithmFits(JWK jwk, JWSAlgorithm algorithm) {
+        return jwk.getAlgorithm() == null || algorithm.getName().equals(jwk.getAlgorithm().getName());
+    }
+
+    private record KeyRef(String kid, String algorithm) {
+    }
+
+    private record Snapshot(Map<KeyRef, JWSVerifier> verifiers, long fetchedAtNanos) {
+    }
+}
