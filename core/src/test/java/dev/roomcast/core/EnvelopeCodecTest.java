@@ -1,0 +1,99 @@
+package dev.roomcast.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class EnvelopeCodecTest {
+    private final EnvelopeCodec codec = new EnvelopeCodec(64);
+
+    private DecodeResult.Failed failed(String text) {
+        DecodeResult r = codec.decode(text);
+        assertThat(r).isInstanceOf(DecodeResult.Failed.class);
+        return (DecodeResult.Failed) r;
+    }
+
+    @Test
+    void aWellFormedEnvelopeDecodesWithAllItsFields() {
+        DecodeResult r = new EnvelopeCodec(1024)
+                .decode("{\"type\":\"publish\",\"room\":\"lobby\",\"id\":\"7\",\"payload\":{\"text\":\"hi\"}}");
+        Envelope e = ((DecodeResult.Decoded) r).envelope();
+        assertThat(e.type()).isEqualTo("publish");
+        assertThat(e.room()).contains("lobby");
+        assertThat(e.id()).contains("7");
+        assertThat(e.payload().path("text").asText()).isEqualTo("hi");
+    }
+
+    @Test
+    void malformedJsonIsATypedFailureNotAnException() {
+        assertThat(failed("{nope").code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);
+        assertThat(failed("[1,2]").code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);
+        assertThat(failed("{\"type\":\"a\"} trailing").code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);
+    }
+
+    @Test
+    void aMissingTypeIsReportedWithTheClientsId() {
+        DecodeResult.Failed f = failed("{\"id\":\"abc\",\"payload\":1}");
+        assertThat(f.code()).isEqualTo(ErrorCode.MISSING_TYPE);
+        assertThat(f.id()).contains("abc");
+        assertThat(failed("{\"type\":\"\"}").code()).isEqualTo(ErrorCode.MISSING_TYPE);
+    }
+
+    @Test
+    void aMessageAtTheLimitDecodesAndOneByteOverIsTooLarge() {
+        String prefix = "{\"type\":\"t\",\"payload\":\"";
+        String suffix = "\"}";
+        String atLimit = prefix + "x".repeat(64 - prefix.length() - suffix.length()) + suffix;
+        assertThat(atLimit).hasSize(64);
+        assertThat(codec.decode(atLimit)).isInstanceOf(DecodeResult.Decoded.class);
+        String over = prefix + "x".repeat(65 - prefix.length() - suffix.length()) + suffix;
+        assertThat(failed(over).code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+    }
+
+    @Test
+    void multiByteCharactersCountAsTheirUtf8Bytes() {
+        String prefix = "{\"type\":\"t\",\"payload\":\"";
+        String suffix = "\"}";
+        // 20 chars of 3 bytes each = 60 bytes: far over 64 bytes with the 25 bytes of framing.
+        assertThat(failed(prefix + "€".repeat(20) + suffix).code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+    }
+
+    @Test
+    void theServerSetsFromAndIgnoresAClientsClaimToIt() {
+        Envelope e = ((DecodeResult.Decoded) codec.decode("{\"type\":\"publish\",\"from\":\"mallory\"}")).envelope();
+        assertThat(e.from()).isEmpty();
+    }
+
+    @Test
+    void encodingWritesOnlyPresentFieldsAndRoundTrips() {
+        EnvelopeCodec big = new EnvelopeCodec(1024);
+        Envelope e = new Envelope("message", Optional.of("lobby"), Optional.empty(), Optional.of("alice"),
+                JsonNodeFactory.instance.objectNode().put("text", "hi"));
+        String text = big.encode(e).text();
+        assertThat(text).isEqualTo("{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"alice\",\"payload\":{\"text\":\"hi\"}}");
+        Envelope back = ((DecodeResult.Decoded) big.decode(text)).envelope();
+        assertThat(back.payload()).isEqualTo(e.payload());
+    }
+
+    @Test
+    void aPayloadThatDoesNotBindIsAnInvalidPayloadError() {
+        record Move(int x, int y) {
+        }
+        EnvelopeCodec big = new EnvelopeCodec(1024);
+        assertThat(big.readPayload(big.parseJson("{\"x\":1,\"y\":2}").orElseThrow(), Move.class)).isEqualTo(new Move(1, 2));
+        assertThatThrownBy(() -> big.readPayload(big.parseJson("{\"x\":\"left\"}").orElseThrow(), Move.class))
+                .isInstanceOf(RoomcastException.class)
+                .satisfies(t -> assertThat(((RoomcastException) t).code()).isEqualTo(ErrorCode.INVALID_PAYLOAD))
+                .hasMessageNotContaining("left");
+    }
+
+    @Test
+    void deeplyNestedInputIsRefusedInsteadOfExhaustingTheStack() {
+        EnvelopeCodec big = new EnvelopeCodec(10_000);
+        String deep = "{\"type\":\"t\",\"payload\":" + "[".repeat(1000) + "]".repeat(1000) + "}";
+        assertThat(((DecodeResult.Failed) big.decode(deep)).code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.roomcast.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RoomcastConfigTest {
+    private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+
+    @Test
+    void defaultsAreTheDocumentedSafeValues() {
+        RoomcastConfig c = RoomcastConfig.defaults();
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.path()).isEqualTo("/ws");
+        assertThat(c.sendQueueSize()).isEqualTo(256);
+        assertThat(c.sendTimeout()).isEqualTo(Duration.ofMillis(200));
+        assertThat(c.sendBehavior()).isEqualTo(SendBehavior.BLOCK);
+        assertThat(c.workerCount()).isEqualTo(16);
+        assertThat(c.jobQueueSize()).isEqualTo(4096);
+        assertThat(c.maxMessageBytes()).isEqualTo(1024 * 1024);
+        assertThat(c.pingPeriod()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.pongWait()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.maxRoomConnections()).isZero();
+        assertThat(c.maxRoomRegistrations()).isZero();
+        assertThat(c.maxConnections()).isZero();
+        assertThat(c.adminBroadcastEnabled()).isFalse();
+        assertThat(c.allowedOrigins()).isEmpty();
+        assertThat(c.allowAllOrigins()).isFalse();
+        assertThat(c.queryTokenEnabled()).isFalse();
+        assertThat(c.allowUnauthenticated()).isFalse();
+        assertThat(c.tokenSecret()).isEmpty();
+        assertThat(c.adminBroadcastSecret()).isEmpty();
+    }
+
+    @Test
+    void negativeSizesAreRejectedNamingTheFieldAndTheRule() {
+        assertThatThrownBy(() -> RoomcastConfig.builder().sendQueueSize(-1).build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("sendQueueSize: expected > 0 but was -1");
+        assertThatThrownBy(() -> RoomcastConfig.builder().maxRoomConnections(-5).build())
+                .hasMessageContaining("maxRoomConnections: expected >= 0 (0 = unlimited) but was -5");
+    }
+
+    @Test
+    void aPingPeriodNotShorterThanThePongWaitIsRejected() {
+        assertThatThrownBy(() -> RoomcastConfig.builder().pingPeriod(Duration.ofSeconds(30)).pongWait(Duration.ofSeconds(30)).build())
+                .hasMessageContaining("pingPeriod: expected less than pongWait (PT30S) but was PT30S");
+        assertThat(RoomcastConfig.builder().pingPeriod(Duration.ofSeconds(29)).pongWait(Duration.ofSeconds(30)).build().pingPeriod())
+                .isEqualTo(Duration.ofSeconds(29));
+    }
+
+    @Test
+    void aTokenSecretOf31BytesIsRejectedAnd32Accepted() {
+        assertThatThrownBy(() -> RoomcastConfig.builder().tokenSecret(new byte[31]).build())
+                .hasMessageContaining("tokenSecret: expected at least 32 bytes but was 31");
+        assertThat(RoomcastConfig.builder().tokenSecret(new byte[32]).build().tokenSecret()).isPresent();
+    }
+
+    @Test
+    void anAdminSecretEqualToTheTokenSecretIsRejected() {
+        assertThatThrownBy(() -> RoomcastConfig.builder().tokenSecret(SECRET).adminBroadcastSecret(SECRET.clone()).build())
+                .hasMessageContaining("adminBroadcastSecret: expected a secret different from tokenSecret");
+    }
+
+    @Test
+    void everyViolationIsReportedAtOnce() {
+        assertThatThrownBy(() -> RoomcastConfig.builder().workerCount(0).port(70000).path("ws").build())
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.violations()).hasSize(3));
+    }
+
+    @Test
+    void secretsAreCopiedAndNeverPrinted() {
+        byte[] mine = SECRET.clone();
+        RoomcastConfig c = RoomcastConfig.builder().tokenSecret(mine).build();
+        mine[0] = 'X';
+        assertThat(c.tokenSecret().orElseThrow()[0]).isEqualTo((byte) '0');
+        c.tokenSecret().orElseThrow()[1] = 'Y';
+        assertThat(c.tokenSecret().orElseThrow()[1]).isEqualTo((byte) '1');
+        assertThat(c.toString()).doesNotContain("0123456789").contains("tokenSecret=<set>");
+    }
+
+    @Test
+    void toBuilderDerivesAVariantAndLeavesTheOriginalAlone() {
+        RoomcastConfig base = RoomcastConfig.defaults();
+        RoomcastConfig variant = base.toBuilder().sendBehavior(SendBehavior.CLOSE).build();
+        assertThat(variant.sendBehavior()).isEqualTo(SendBehavior.CLOSE);
+        assertThat(base.sendBehavior()).isEqualTo(SendBehavior.BLOCK);
+    }
+
+    @Test
+    void anOriginWithATrailingSlashIsRejectedBecauseItCouldNeverMatch() {
+        assertThatThrownBy(() -> RoomcastConfig.builder().allowedOrigins("https://app.example.com/").build())
+                .hasMessageContaining("allowedOrigins");
+    }
+}
