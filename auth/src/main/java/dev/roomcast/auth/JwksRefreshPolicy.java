@@ -10,7 +10,7 @@ import java.util.Objects;
  *                           token), so added and removed keys are picked up; default 5 min
  * @param minRefetchInterval the shortest time between two fetches, whatever triggers them; bounds the
  *                           requests a stream of unknown {@code kid}s can cause; default 30 s
- * @param fetchTimeout       connect and response timeout of one fetch; default 5 s
+ * @param fetchTimeout       the longest one fetch may take, from connecting to the last byte of the body; default 5 s
  */
 public record JwksRefreshPolicy(Duration cacheTtl, Duration minRefetchInterval, Duration fetchTimeout) {
 

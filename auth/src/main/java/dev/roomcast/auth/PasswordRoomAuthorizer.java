@@ -17,21 +17,17 @@ import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
- * Lets a client into a password-protected room only with the room's password; rooms without a
- * password are open to everyone. Passwords are kept only as bcrypt hashes (BouncyCastle's
- * {@code OpenBSDBCrypt}, random 16-byte salt, configurable cost) and checked with the library's
- * constant-time comparison.
- *
- * <p>Passwords are checked only when a client joins: {@link #setPassword} and {@link #removePassword}
- * take effect for the next join and never affect members already in the room.
- *
- * <p>Wrong guesses are throttled per room and client address as {@link GuessLimit} says: a throttled
- * attempt gets {@code RATE_LIMITED} without its password being checked, even if it is right. A join
- * without any password is refused ({@code ROOM_FORBIDDEN}) but not counted as a guess. Decisions
- * name no password in their reasons, and nothing is logged.
- *
- * <p>Cost: one check takes a bcrypt computation on the calling thread (tens of milliseconds at the
- * default cost 10), so put cheaper authorizers first in {@link RoomAuthorizers#allOf}. Thread-safe.
+ * Lets a client into a password-protected room only with the room's password, while rooms without a
+ * password stay open to everyone. Passwords are kept only as bcrypt hashes (BouncyCastle's
+ * {@code OpenBSDBCrypt}, random salt, cost 10 by default) and checked with the library's constant-time
+ * comparison. They are checked only when a client joins: {@link #setPassword} and
+ * {@link #removePassword} apply to the next join and never affect members already in the room. Wrong
+ * guesses are throttled per room and client address as {@link GuessLimit} says; a throttled attempt
+ * gets {@code RATE_LIMITED} without its password being checked, even a right one. A join with no
+ * password is {@code ROOM_FORBIDDEN} but is not counted as a guess. Reasons never contain a password
+ * and nothing is logged. Each check runs one bcrypt computation on the calling thread (tens of
+ * milliseconds at cost 10), so put cheaper authorizers first in {@link RoomAuthorizers#allOf}.
+ * Thread-safe.
  */
 public final class PasswordRoomAuthorizer implements RoomAuthorizer {
     /** Default bcrypt cost (log2 of the rounds). */

@@ -11,8 +11,14 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Decides room access from the identity's claims and roles with an ordered list of rules over room
- * names, for example:
+ * Decides room access from the identity's subject, claims and roles with an ordered list of rules
+ * over room-name patterns. The first rule whose pattern matches decides: {@code allow} allows,
+ * {@code allowWithRole} allows holders of the role and denies everyone else, {@code deny} denies. When
+ * no rule matches, the room is denied ({@code ROOM_FORBIDDEN}, like every denial here). In a pattern,
+ * {@code *} matches any run of characters (also none, also {@code :}), and {@code {sub}} or
+ * {@code {claim}} is replaced by the subject or a string claim, taken literally. A replaced value must
+ * be letters, digits, {@code _ . -}; otherwise, or when the claim is absent, the rule does not match,
+ * so a subject like {@code alice:x} cannot reach into {@code team:alice:x:…}. Immutable and thread-safe.
  *
  * <pre>{@code
  * RoomAcl acl = RoomAcl.builder()
@@ -23,14 +29,6 @@ import java.util.Optional;
  *     .allow("org:{tenant}:*")          // the identity's string claim "tenant"
  *     .build();
  * }</pre>
- *
- * <p>Patterns: {@code *} matches any run of characters (also none, also {@code :}); {@code {sub}} is
- * the subject and {@code {claim}} any string claim, substituted literally before matching. A
- * substituted value must be letters, digits, {@code _ . -}; otherwise (or when the claim is absent)
- * the rule does not match. Rules are tried in order and the first whose pattern matches decides: an
- * {@code allow} rule allows, an {@code allowWithRole} rule allows if the identity holds the role and
- * denies otherwise, a {@code deny} rule denies. When no rule matches, the room is denied. Denials are
- * {@code ROOM_FORBIDDEN}. Immutable and thread-safe.
  */
 public final class RoomAcl implements RoomAuthorizer {
     private final List<Rule> rules;

@@ -30,10 +30,12 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -55,6 +57,9 @@ class JwksTokenAuthenticatorTest {
     private final AtomicReference<String> servedSet = new AtomicReference<>();
     private final AtomicInteger servedStatus = new AtomicInteger(200);
     private final AtomicInteger requests = new AtomicInteger();
+    /** Released at teardown; while set, the server sends headers and half the body, then stalls on it. */
+    private final CountDownLatch stall = new CountDownLatch(1);
+    private final AtomicBoolean stallMidBody = new AtomicBoolean();
     private final String claims = Tokens.claims(FakeClock.START, "");
     private HttpServer server;
     private JwksKeySource keys;
@@ -70,18 +75,26 @@ class JwksTokenAuthenticatorTest {
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(servedStatus.get(), body.length);
             try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+                int firstPart = stallMidBody.get() ? body.length / 2 : body.length;
+                out.write(body, 0, firstPart);
+                if (stallMidBody.get()) {
+                    out.flush();
+                    awaitRelease();
+                }
+                out.write(body, firstPart, body.length - firstPart);
+            } catch (IOException e) {
+                // the client gave up on a stalled body; nothing to answer
             }
         });
         server.start();
         servedSet.set(jwkSet(rsa(KEY_A, "A")));
-        URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/jwks.json");
-        keys = new JwksKeySource(uri, JwksRefreshPolicy.of(TTL, MIN_REFETCH), clock);
+        keys = new JwksKeySource(jwksUri(), JwksRefreshPolicy.of(TTL, MIN_REFETCH), clock);
         authenticator = new JwksTokenAuthenticator(keys, TokenRules.defaults(), clock);
     }
 
     @AfterEach
     void stopServer() {
+        stall.countDown();
         keys.close();
         server.stop(0);
         if (logs != null) {
@@ -265,6 +278,39 @@ class JwksTokenAuthenticatorTest {
                 .hasMessage("jwksUri: expected an http or https URI but the scheme was file");
         assertThatThrownBy(() -> JwksRefreshPolicy.of(Duration.ofSeconds(10), Duration.ofSeconds(11)))
                 .hasMessage("minRefetchInterval: expected at most cacheTtl (PT10S) but was PT11S");
+    }
+
+    @Test
+    void serverThatStallsMidBodyIsAbandonedAfterTheFetchTimeout() {
+        stallMidBody.set(true);
+        try (JwksKeySource impatient = new JwksKeySource(jwksUri(),
+                new JwksRefreshPolicy(TTL, MIN_REFETCH, Duration.ofMillis(300)), clock)) {
+            JwksTokenAuthenticator impatientAuthenticator = new JwksTokenAuthenticator(impatient, TokenRules.defaults(), clock);
+
+            assertThat(impatientAuthenticator.authenticate(Tokens.rs256(KEY_A, "A", claims))).isEqualTo(AuthResult.rejected("unknown_key"));
+            assertThat(impatient.keyIds()).isEmpty();
+        }
+    }
+
+    @Test
+    void keySetLargerThanTheBodyLimitIsRefused() {
+        logs = captureLogs();
+        servedSet.set("{\"keys\":[],\"padding\":\"" + "x".repeat(JwkSetCache.MAX_BODY_BYTES) + "\"}");
+
+        assertThat(authenticator.authenticate(Tokens.rs256(KEY_A, "A", claims))).isEqualTo(AuthResult.rejected("unknown_key"));
+        assertThat(logs.list).singleElement().satisfies(event -> assertThat(event.getFormattedMessage()).contains("failed (IOException)"));
+    }
+
+    private void awaitRelease() {
+        try {
+            stall.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private URI jwksUri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/jwks.json");
     }
 
     private ListAppender<ILoggingEvent> captureLogs() {

@@ -15,10 +15,9 @@ import java.util.Set;
  * The claim checks run after a signature has been verified, and the mapping of the claims to an
  * {@link Identity}. Claims are read from the raw JSON object rather than through the library's
  * typed accessors because those coerce values (a numeric {@code sub} becomes a string, an
- * out-of-range {@code exp} wraps to 1969); here every ill-typed claim is {@code bad_claim}.
- *
- * <p>Order of checks: claim types, then {@code exp}, {@code nbf}, {@code iss}, {@code aud},
- * {@code sub}.
+ * out-of-range {@code exp} wraps to 1969); here every ill-typed claim is {@code bad_claim}. Checks run
+ * in this order, the first failure deciding: claim types, {@code exp}, {@code nbf}, {@code iss},
+ * {@code aud}, {@code sub}.
  *
  * @param issuer        the required {@code iss}, if any
  * @param audience      a value {@code aud} must contain, if any

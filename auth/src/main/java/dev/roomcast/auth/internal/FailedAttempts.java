@@ -13,9 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Counts failed attempts per key in a sliding window and blocks a key that reached the limit until
  * its oldest counted failure leaves the window. An attempt counts as a failure from the moment it
  * begins ({@link #tryBegin}) until it is reported as a success ({@link #succeeded}), so parallel
- * guesses cannot slip past the limit while their checks are still running.
- *
- * <p>Memory is bounded: at most {@code maxTrackedKeys} keys are kept, least recently used evicted
+ * guesses cannot slip past the limit while their checks are still running. Memory is bounded: at most {@code maxTrackedKeys} keys are kept, least recently used evicted
  * first, and keys whose failures have all left the window are dropped as they are met. The lock is
  * held only for these few map operations, never around the (slow) check being counted.
  */

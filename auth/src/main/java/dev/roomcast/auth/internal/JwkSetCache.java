@@ -13,20 +13,29 @@ import com.nimbusds.jose.jwk.KeyOperation;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.roomcast.core.Clock;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -114,10 +123,10 @@ public final class JwkSetCache implements AutoCloseable {
                 : current.verifiers.keySet().stream().map(KeyRef::kid).collect(Collectors.toUnmodifiableSet());
     }
 
-    /** Releases the HTTP client. */
+    /** Releases the HTTP client, aborting a fetch in progress. */
     @Override
     public void close() {
-        http.close();
+        http.shutdownNow();
     }
 
     private Snapshot refreshIfDue(KeyRef wanted) {
@@ -157,17 +166,25 @@ public final class JwkSetCache implements AutoCloseable {
     private String fetch() throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(fetchTimeout)
                 .header("Accept", "application/json").GET().build();
-        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException("status " + response.statusCode());
-            }
-            byte[] bytes = body.readNBytes(MAX_BODY_BYTES + 1);
-            if (bytes.length > MAX_BODY_BYTES) {
-                throw new IOException("body larger than " + MAX_BODY_BYTES + " bytes");
-            }
-            return new String(bytes, StandardCharsets.UTF_8);
+        // The request timeout covers only the wait for headers; waiting on the whole exchange bounds a
+        // server that stalls mid-body too, which would otherwise hold the fetch lock (and logins) forever.
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> new BoundedBody(MAX_BODY_BYTES));
+        HttpResponse<byte[]> response;
+        try {
+            response = exchange.get(fetchTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw new HttpTimeoutException("no complete response within " + fetchTimeout);
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         }
+        if (response.statusCode() != 200) {
+            throw new IOException("status " + response.statusCode());
+        }
+        return new String(response.body(), StandardCharsets.UTF_8);
     }
 
     private boolean isStale(Snapshot s) {
@@ -204,6 +221,54 @@ public final class JwkSetCache implements AutoCloseable {
 
     private static boolean algorithmFits(JWK jwk, JWSAlgorithm algorithm) {
         return jwk.getAlgorithm() == null || algorithm.getName().equals(jwk.getAlgorithm().getName());
+    }
+
+    /** Collects a response body, failing as soon as it passes {@code maxBytes} instead of buffering all of it. */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final int maxBytes;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        /** Written only by the HTTP client's delivery thread, one signal at a time (reactive-streams rule 1.3). */
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        BoundedBody(int maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer buffer : buffers) {
+                if (bytes.size() + buffer.remaining() > maxBytes) {
+                    subscription.cancel();
+                    result.completeExceptionally(new IOException("body larger than " + maxBytes + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            result.completeExceptionally(throwable);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(bytes.toByteArray());
+        }
     }
 
     private record KeyRef(String kid, String algorithm) {

@@ -10,9 +10,7 @@ import java.util.regex.Pattern;
 /**
  * A room-name pattern such as {@code team:{sub}:*}: literal room-name characters, {@code *} for any
  * run of characters (including none and including {@code :}), and {@code {claim}} for a value of the
- * identity substituted before matching.
- *
- * <p>A substituted value must itself be a plain name segment (letters, digits, {@code _ . -}): it is
+ * identity substituted before matching. A substituted value must itself be a plain name segment (letters, digits, {@code _ . -}): it is
  * matched literally, so a subject {@code *} is not a wildcard, and a value containing {@code :} never
  * matches, so a subject such as {@code alice:x} cannot reach into {@code team:alice:x:…}. When a
  * placeholder has no such value the pattern matches nothing.

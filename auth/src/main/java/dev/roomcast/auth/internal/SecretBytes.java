@@ -1,25 +1,24 @@
 package dev.roomcast.auth.internal;
 
+import dev.roomcast.core.RoomcastConfig;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 
 /** Checks and digests for shared secrets (HS256 keys, the admin broadcast secret). */
 public final class SecretBytes {
-    /** Smallest accepted secret, in bytes: RFC 7518 §3.2 asks for at least the hash size of HS256. */
-    public static final int MIN_BYTES = 32;
-
     private SecretBytes() {
     }
 
     /**
-     * Returns a copy of {@code secret}, or throws when it is shorter than {@link #MIN_BYTES}. The
+     * Returns a copy of {@code secret}, or throws when it is shorter than
+     * {@link RoomcastConfig#MIN_SECRET_BYTES} (RFC 7518 §3.2: at least the HS256 hash size). The
      * message names the field and the rule, never the value.
      */
     public static byte[] requireStrong(byte[] secret, String field) {
         Objects.requireNonNull(secret, field);
-        if (secret.length < MIN_BYTES) {
-            throw new IllegalArgumentException(field + ": expected at least " + MIN_BYTES
+        if (secret.length < RoomcastConfig.MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException(field + ": expected at least " + RoomcastConfig.MIN_SECRET_BYTES
                     + " bytes (RFC 7518 §3.2) but was " + secret.length);
         }
         return secret.clone();
