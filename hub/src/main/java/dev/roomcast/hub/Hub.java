@@ -12,6 +12,7 @@ import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.HubListener;
+import dev.roomcast.core.HubStats;
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
@@ -55,7 +56,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Membership changes take the room's lock; broadcasts take no lock.
  */
-public final class Hub {
+public final class Hub implements HubStats {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
     private static final Object ALL_LANE_KEY = new Object();
 
@@ -449,11 +450,13 @@ public final class Hub {
     }
 
     /** Connection×room memberships over the hub. */
+    @Override
     public int registrationCount() {
         return registrations.get();
     }
 
     /** Connected peers, each counted once however many rooms it is in. */
+    @Override
     public int activeConnectionCount() {
         return members.size();
     }
@@ -476,8 +479,20 @@ public final class Hub {
     }
 
     /** Broadcast jobs waiting for a worker. */
+    @Override
     public int queuedBroadcastJobs() {
         return lanes.queuedJobs();
+    }
+
+    /** Rooms that have members now. */
+    @Override
+    public int activeRoomCount() {
+        return rooms.size();
+    }
+
+    @Override
+    public boolean isAcceptingConnections() {
+        return state == State.RUNNING;
     }
 
     /** Whether the hub still accepts connections, joins and broadcasts. */

@@ -1,5 +1,6 @@
 package dev.roomcast.hub;
 
+import dagger.Binds;
 import dagger.Module;
 import dagger.Provides;
 import dagger.multibindings.Multibinds;
@@ -7,18 +8,23 @@ import dev.roomcast.core.Clock;
 import dev.roomcast.core.ClusterBus;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.HubListener;
+import dev.roomcast.core.HubStats;
 import dev.roomcast.core.RoomcastConfig;
 import jakarta.inject.Singleton;
 import java.util.Set;
 
 /**
- * Publishes the {@link Hub}, built from {@link RoomcastConfig}, the codec, the clock, every bound
+ * Publishes the {@link Hub} (also as {@link HubStats}), built from {@link RoomcastConfig}, the codec, the clock, every bound
  * {@link HubListener} (contributed {@code @IntoSet} by other modules, so the hub never learns about
  * them), the bound {@link ClusterBus} and the {@link PresencePolicy}. Needs a ClusterBus binding:
  * {@link InProcessClusterBusModule} is the single-node one.
  */
 @Module
 public interface HubModule {
+
+    /** The hub's load, for health checks and gauges. */
+    @Binds
+    HubStats hubStats(Hub hub);
 
     /** Hub listeners may be absent. */
     @Multibinds

@@ -1,0 +1,5 @@
+package archfixture.roomcast.examples;
+
+/** Stands for an example service, which nothing may depend on. */
+public class Demo {
+}

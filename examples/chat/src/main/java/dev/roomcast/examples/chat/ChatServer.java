@@ -1,0 +1,96 @@
+package dev.roomcast.examples.chat;
+
+import dev.roomcast.auth.TokenMinter;
+import dev.roomcast.core.ConfigSources;
+import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.transport.undertow.RoomcastServer;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The chat example's entry point: reads its settings from the environment (through
+ * {@link ConfigSources}; the library itself never does), builds the Dagger component, starts the
+ * server and prints the URL to connect to. In development, when {@code ROOMCAST_TOKEN_SECRET} is not
+ * set, it generates a signing secret for this run and prints a ready-to-use token.
+ *
+ * <p>Environment: {@code ROOMCAST_HOST} (default 127.0.0.1), {@code ROOMCAST_PORT} (default 8080; 0
+ * picks a free port), {@code ROOMCAST_TOKEN_SECRET} (HS256, at least 32 bytes),
+ * {@code ROOMCAST_ADMIN_SECRET} (turns on {@code POST /_admin/broadcast}), {@code ROOMCAST_VIP_PASSWORD}
+ * (room {@code vip}; generated and printed when unset), {@code ROOMCAST_ALLOWED_ORIGINS} (comma list of
+ * browser origins).
+ */
+public final class ChatServer {
+    private static final Duration DEV_TOKEN_TTL = Duration.ofHours(12);
+
+    private ChatServer() {
+    }
+
+    /** Starts the chat service and stops it gracefully on SIGTERM/SIGINT. */
+    public static void main(String[] args) {
+        // snippet:chat-main
+        RoomcastServer server = start(ConfigSources.fromProcess(), System.out);
+        Duration deadline = Duration.ofSeconds(10);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(deadline), "roomcast-shutdown"));
+        // end-snippet
+    }
+
+    /**
+     * Builds and starts the service from {@code env}, printing the URL and development hints to
+     * {@code out}. Returns the running server.
+     */
+    public static RoomcastServer start(ConfigSources env, PrintStream out) {
+        Optional<byte[]> tokenSecret = env.secret("ROOMCAST_TOKEN_SECRET");
+        boolean development = tokenSecret.isEmpty();
+        byte[] secret = tokenSecret.orElseGet(ChatServer::randomSecret);
+        Optional<String> vip = env.string("ROOMCAST_VIP_PASSWORD");
+        String vipPassword = vip.orElseGet(() -> randomText(12));
+
+        RoomcastConfig.Builder config = RoomcastConfig.builder()
+                .host(env.string("ROOMCAST_HOST", "127.0.0.1"))
+                .port(env.integer("ROOMCAST_PORT", 8080))
+                .tokenSecret(secret)
+                .allowedOrigins(origins(env.string("ROOMCAST_ALLOWED_ORIGINS", "")));
+        env.secret("ROOMCAST_ADMIN_SECRET").ifPresent(admin -> config.adminBroadcastEnabled(true).adminBroadcastSecret(admin));
+
+        RoomcastServer server = ChatServerComponent.create(config.build(), new ChatSettings(vipPassword)).server().start();
+        out.println("Roomcast chat listening on " + server.webSocketUri());
+        if (development) {
+            String token = new TokenMinter(secret).mint("alice", Optional.of("Alice"), Set.of(), DEV_TOKEN_TTL);
+            out.println("Development mode: ROOMCAST_TOKEN_SECRET is not set, so this run signs tokens with a random secret.");
+            out.println("Development token for 'alice' (valid " + DEV_TOKEN_TTL.toHours() + " h): " + token);
+            out.println("Try: npx wscat -c '" + server.webSocketUri() + "?room=lobby' -H 'Authorization: Bearer " + token + "'");
+        }
+        if (vip.isEmpty()) {
+            out.println("Room 'vip' password for this run: " + vipPassword
+                    + " (send it in the X-Roomcast-Room-Password header; set ROOMCAST_VIP_PASSWORD to choose it)");
+        }
+        if (env.string("ROOMCAST_ADMIN_SECRET").isPresent()) {
+            out.println("Admin broadcast: POST " + server.httpUri() + RoomcastServer.ADMIN_BROADCAST_PATH
+                    + " with 'Authorization: Bearer <ROOMCAST_ADMIN_SECRET>'");
+        }
+        return server;
+    }
+
+    private static Set<String> origins(String commaList) {
+        Set<String> out = new LinkedHashSet<>();
+        Arrays.stream(commaList.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(out::add);
+        return out;
+    }
+
+    private static byte[] randomSecret() {
+        return randomText(43).getBytes(StandardCharsets.US_ASCII); // 43 base64url chars = 256 random bits
+    }
+
+    private static String randomText(int chars) {
+        byte[] bytes = new byte[chars];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).substring(0, chars);
+    }
+}
