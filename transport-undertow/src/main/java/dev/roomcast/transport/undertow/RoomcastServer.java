@@ -177,6 +177,11 @@ public final class RoomcastServer {
         return config.host().contains(":") ? "[" + config.host() + "]" : config.host();
     }
 
+    /** The configuration this server runs with. */
+    public RoomcastConfig config() {
+        return config;
+    }
+
     /** The hub this server feeds. */
     public Hub hub() {
         return hub;

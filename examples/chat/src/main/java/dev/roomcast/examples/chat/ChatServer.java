@@ -24,7 +24,7 @@ import java.util.Set;
  * picks a free port), {@code ROOMCAST_TOKEN_SECRET} (HS256, at least 32 bytes),
  * {@code ROOMCAST_ADMIN_SECRET} (turns on {@code POST /_admin/broadcast}), {@code ROOMCAST_VIP_PASSWORD}
  * (room {@code vip}; generated and printed when unset), {@code ROOMCAST_ALLOWED_ORIGINS} (comma list of
- * browser origins).
+ * browser origins), {@code ROOMCAST_SHUTDOWN_SECONDS} (graceful shutdown deadline, default 10).
  */
 public final class ChatServer {
     private static final Duration DEV_TOKEN_TTL = Duration.ofHours(12);
@@ -36,7 +36,7 @@ public final class ChatServer {
     public static void main(String[] args) {
         // snippet:chat-main
         RoomcastServer server = start(ConfigSources.fromProcess(), System.out);
-        Duration deadline = Duration.ofSeconds(10);
+        Duration deadline = server.config().shutdownTimeout();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(deadline), "roomcast-shutdown"));
         // end-snippet
     }
@@ -56,6 +56,7 @@ public final class ChatServer {
                 .host(env.string("ROOMCAST_HOST", "127.0.0.1"))
                 .port(env.integer("ROOMCAST_PORT", 8080))
                 .tokenSecret(secret)
+                .shutdownTimeout(Duration.ofSeconds(env.integer("ROOMCAST_SHUTDOWN_SECONDS", 10)))
                 .allowedOrigins(origins(env.string("ROOMCAST_ALLOWED_ORIGINS", "")));
         env.secret("ROOMCAST_ADMIN_SECRET").ifPresent(admin -> config.adminBroadcastEnabled(true).adminBroadcastSecret(admin));
 
