@@ -624,6 +624,11 @@ public final class Connection implements Peer {
         if (!ch.isOpen() || closing.get() != null) {
             return;
         }
+        if (receivesPaused) {
+            // We stopped reading because the handler is behind, so the client's pongs wait unread in
+            // the socket: the silence is ours, not the client's. Counting resumes with reading.
+            lastSeenNanos = services.clock().nanoTime();
+        }
         long silentNanos = services.clock().nanoTime() - lastSeenNanos;
         if (silentNanos > services.config().pongWait().toNanos()) {
             log.info("connection {} sent nothing, not even a pong, for {} ms; closing", id,
