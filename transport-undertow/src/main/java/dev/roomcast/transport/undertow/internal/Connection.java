@@ -648,6 +648,7 @@ public final class Connection implements Peer {
             return;
         }
         queue.close();
+        leaveHubNow();
         if (channel == null) {
             cleanupOnce(); // never upgraded: nothing to tell the client
         } else {
@@ -684,8 +685,21 @@ public final class Connection implements Peer {
     private void closeOnIoThread(CloseReason reason) {
         if (closing.compareAndSet(null, reason)) {
             queue.close();
+            leaveHubNow();
             closeFromIoThread();
         }
+    }
+
+    /**
+     * A connection closed without draining takes no more frames, so it leaves its rooms and its
+     * slot at once instead of when the close handshake ends (up to {@code CLOSE_GRACE_MILLIS} later):
+     * otherwise every broadcast meanwhile would still offer it the frame and count it as closed again
+     * (a slow consumer closed with 1013 was counted once per message), and the other members would
+     * see it in the room. {@link #cleanupOnce} disconnects again, harmlessly (it is idempotent).
+     * {@link #closeAfterDrain} does not leave early: shutdown waits for the drained close.
+     */
+    private void leaveHubNow() {
+        services.hub().disconnect(this);
     }
 
     /** Sends our close frame once, then gives the client a grace period to answer before cutting the socket. */
