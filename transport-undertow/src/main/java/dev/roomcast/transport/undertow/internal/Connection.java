@@ -104,6 +104,8 @@ public final class Connection implements Peer {
     private volatile boolean drainBeforeClose;
     /** The close frame the peer sent, if any; written by the I/O thread. */
     private volatile CloseMessage peerClose;
+    /** Set by the I/O thread when the TCP connection ended without a close frame from the peer. */
+    private volatile boolean connectionLost;
     /** Set once by whichever thread runs the cleanup first. */
     private final AtomicBoolean cleanedUp = new AtomicBoolean();
     /** Last time any frame arrived; written by the I/O thread, read by the heartbeat (same thread). */
@@ -182,9 +184,33 @@ public final class Connection implements Peer {
             message.getData().close(); // the pong itself only proves liveness, already recorded
         }
 
+        /**
+         * The peer's close frame: remember it and echo it, then end the TCP connection as soon as the
+         * echo is written (RFC 6455 §7.1.1: the server closes first, at once). Undertow's default echo
+         * only half-closes and waits for the client's FIN, so a client that never sends one would keep
+         * its slot, rooms and reader thread until the heartbeat gave up on it.
+         */
+        @Override
+        protected void onFullCloseMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
+            var data = message.getData();
+            try {
+                CloseMessage close = new CloseMessage(data.getResource());
+                peerClose = close;
+                if (!ch.isCloseFrameSent()) {
+                    WebSockets.sendClose(close, ch, END_AFTER_CLOSE_ECHO);
+                }
+            } finally {
+                data.close();
+            }
+        }
+
+        /**
+         * Only reached without a close frame: Undertow calls it with a made-up 1001 when the TCP
+         * connection ends without one. That is a lost connection (reported as 1006), not a goodbye.
+         */
         @Override
         protected void onCloseMessage(CloseMessage message, WebSocketChannel ch) {
-            peerClose = message;
+            connectionLost = true;
         }
 
         @Override
@@ -572,6 +598,19 @@ public final class Connection implements Peer {
         }
     };
 
+    /** Ends the connection once the echo of the peer's close frame is written (or failed). */
+    private static final WebSocketCallback<Void> END_AFTER_CLOSE_ECHO = new WebSocketCallback<>() {
+        @Override
+        public void complete(WebSocketChannel ch, Void context) {
+            IoUtils.safeClose(ch);
+        }
+
+        @Override
+        public void onError(WebSocketChannel ch, Void context, Throwable error) {
+            IoUtils.safeClose(ch);
+        }
+    };
+
     // ---- heartbeat (I/O thread) -----------------------------------------------------------------
 
     private void scheduleHeartbeat() {
@@ -584,6 +623,11 @@ public final class Connection implements Peer {
         WebSocketChannel ch = channel;
         if (!ch.isOpen() || closing.get() != null) {
             return;
+        }
+        if (receivesPaused) {
+            // We stopped reading because the handler is behind, so the client's pongs wait unread in
+            // the socket: the silence is ours, not the client's. Counting resumes with reading.
+            lastSeenNanos = services.clock().nanoTime();
         }
         long silentNanos = services.clock().nanoTime() - lastSeenNanos;
         if (silentNanos > services.config().pongWait().toNanos()) {
@@ -604,6 +648,7 @@ public final class Connection implements Peer {
             return;
         }
         queue.close();
+        leaveHubNow();
         if (channel == null) {
             cleanupOnce(); // never upgraded: nothing to tell the client
         } else {
@@ -640,8 +685,21 @@ public final class Connection implements Peer {
     private void closeOnIoThread(CloseReason reason) {
         if (closing.compareAndSet(null, reason)) {
             queue.close();
+            leaveHubNow();
             closeFromIoThread();
         }
+    }
+
+    /**
+     * A connection closed without draining takes no more frames, so it leaves its rooms and its
+     * slot at once instead of when the close handshake ends (up to {@code CLOSE_GRACE_MILLIS} later):
+     * otherwise every broadcast meanwhile would still offer it the frame and count it as closed again
+     * (a slow consumer closed with 1013 was counted once per message), and the other members would
+     * see it in the room. {@link #cleanupOnce} disconnects again, harmlessly (it is idempotent).
+     * {@link #closeAfterDrain} does not leave early: shutdown waits for the drained close.
+     */
+    private void leaveHubNow() {
+        services.hub().disconnect(this);
     }
 
     /** Sends our close frame once, then gives the client a grace period to answer before cutting the socket. */
@@ -687,6 +745,11 @@ public final class Connection implements Peer {
         } else if (theirs != null) {
             code = theirs.getCode();
             reason = "closed by client";
+        } else if (!connectionLost && channel != null && channel.isCloseFrameSent() && channel.getCloseCode() > 0) {
+            // Undertow closed on its own for a protocol error it detected while reading (1007 for
+            // invalid UTF-8, 1002 for a corrupt frame); its close reason may quote the error, so not used.
+            code = channel.getCloseCode();
+            reason = "protocol error";
         } else {
             code = NO_CLOSE_FRAME;
             reason = "connection lost";

@@ -1,5 +1,6 @@
 package dev.roomcast.transport.undertow.testing;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -57,13 +58,26 @@ public final class RawWebSocket implements AutoCloseable {
 
     private RawWebSocket(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = new DataInputStream(socket.getInputStream());
+        // Buffered: the handshake is read a line at a time, which must not cost a system call per byte.
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         this.out = socket.getOutputStream();
     }
 
     /** Opens a TCP connection to the server (5 s read timeout). */
     public static RawWebSocket open(int port) throws IOException {
+        return open(port, 0);
+    }
+
+    /**
+     * Opens a TCP connection whose receive buffer is shrunk to {@code receiveBufferBytes} before
+     * connecting (so the TCP window is small from the start); 0 keeps the system default. A client
+     * that then stops reading is a slow consumer the server cannot write to for long.
+     */
+    public static RawWebSocket open(int port, int receiveBufferBytes) throws IOException {
         Socket s = new Socket();
+        if (receiveBufferBytes > 0) {
+            s.setReceiveBufferSize(receiveBufferBytes);
+        }
         s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         s.setSoTimeout(5_000);
         s.setTcpNoDelay(true);
@@ -149,6 +163,21 @@ public final class RawWebSocket implements AutoCloseable {
         return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * Opens a connection and upgrades it with a bearer token for {@code subject} (or no token when
+     * {@code subject} is null); fails unless the server answers 101.
+     */
+    public static RawWebSocket connect(int port, String target, String subject) throws IOException {
+        RawWebSocket ws = open(port);
+        Map<String, String> extra = subject == null ? Map.of() : FakeTokens.bearer(subject);
+        Response r = ws.upgrade(target, extra);
+        if (r.status() != 101) {
+            ws.close();
+            throw new AssertionError("expected 101 but was " + r.status() + " " + r.body());
+        }
+        return ws;
+    }
+
     /** Sends one masked frame. */
     public void sendFrame(int opcode, boolean fin, byte[] payload) throws IOException {
         ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
@@ -179,6 +208,30 @@ public final class RawWebSocket implements AutoCloseable {
     /** Sends a whole text message in one frame. */
     public void sendText(String text) throws IOException {
         sendFrame(OP_TEXT, true, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends a close frame with {@code code} and no reason. */
+    public void sendClose(int code) throws IOException {
+        sendFrame(OP_CLOSE, true, new byte[] {(byte) (code >>> 8), (byte) code});
+    }
+
+    /**
+     * Reads (and discards) frames until the server's close frame and returns its code; fails when
+     * the connection ends without one, or after 5 s of silence. Bounded to 100,000 frames.
+     */
+    public int awaitCloseCode() throws IOException {
+        for (int i = 0; i < 100_000; i++) {
+            Frame f;
+            try {
+                f = readFrame();
+            } catch (EOFException e) {
+                throw new AssertionError("expected a close frame but the connection ended without one", e);
+            }
+            if (f.opcode() == OP_CLOSE) {
+                return f.closeCode();
+            }
+        }
+        throw new AssertionError("expected a close frame within 100,000 frames");
     }
 
     /** Reads the next frame; throws {@link SocketTimeoutException} after 5 s. */

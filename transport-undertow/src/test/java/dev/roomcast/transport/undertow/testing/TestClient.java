@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A real WebSocket client for tests, on the JDK's {@code java.net.http.WebSocket}: it records every
@@ -32,13 +33,15 @@ public final class TestClient implements AutoCloseable {
     private final BlockingQueue<String> rawFrames;
     private final CompletableFuture<Integer> closeCode;
     private final String subprotocol;
+    private final AtomicInteger pings;
 
     private TestClient(WebSocket socket, BlockingQueue<JsonNode> messages, BlockingQueue<String> rawFrames,
-                       CompletableFuture<Integer> closeCode) {
+                       CompletableFuture<Integer> closeCode, AtomicInteger pings) {
         this.socket = socket;
         this.messages = messages;
         this.rawFrames = rawFrames;
         this.closeCode = closeCode;
+        this.pings = pings;
         this.subprotocol = socket.getSubprotocol();
     }
 
@@ -47,6 +50,7 @@ public final class TestClient implements AutoCloseable {
         BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
         BlockingQueue<String> raw = new LinkedBlockingQueue<>();
         CompletableFuture<Integer> closed = new CompletableFuture<>();
+        AtomicInteger pings = new AtomicInteger();
         WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(WAIT);
         headers.forEach(builder::header);
         if (subprotocols.length > 0) {
@@ -82,6 +86,7 @@ public final class TestClient implements AutoCloseable {
 
             @Override
             public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+                pings.incrementAndGet(); // the JDK answers with a pong by itself
                 webSocket.request(1);
                 return null;
             }
@@ -103,7 +108,7 @@ public final class TestClient implements AutoCloseable {
                 closed.complete(1006);
             }
         }).orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
-        return new TestClient(ws, messages, raw, closed);
+        return new TestClient(ws, messages, raw, closed, pings);
     }
 
     /** Sends one text message and waits until it is handed to the socket. */
@@ -181,6 +186,11 @@ public final class TestClient implements AutoCloseable {
     /** Waits for the server's close and returns its code; fails after 5 s. */
     public int awaitClose() {
         return closeCode.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+    }
+
+    /** Pings received from the server so far (each answered by the JDK client with a pong). */
+    public int pingsReceived() {
+        return pings.get();
     }
 
     /** Whether the server closed the connection. */

@@ -24,7 +24,8 @@ import java.util.Optional;
 public final class TestServer implements AutoCloseable {
     private final RoomcastServer server;
     private final HttpClient http = HttpClient.newHttpClient();
-    private final List<TestClient> clients = new ArrayList<>();
+    /** Clients connected through this server, closed with it; tests may connect from several threads. */
+    private final List<TestClient> clients = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private TestServer(RoomcastServer server) {
         this.server = server;
@@ -77,8 +78,10 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        for (TestClient c : clients) {
-            c.socket().abort();
+        synchronized (clients) {
+            for (TestClient c : clients) {
+                c.socket().abort();
+            }
         }
         server.stop();
         http.close();

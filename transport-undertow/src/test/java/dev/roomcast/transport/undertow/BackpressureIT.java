@@ -1,0 +1,176 @@
+package dev.roomcast.transport.undertow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.roomcast.core.BroadcastResult;
+import dev.roomcast.core.Envelope;
+import dev.roomcast.core.RoomName;
+import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.core.SendBehavior;
+import dev.roomcast.transport.undertow.testing.RawWebSocket;
+import dev.roomcast.transport.undertow.testing.RecordingListener;
+import dev.roomcast.transport.undertow.testing.TestClient;
+import dev.roomcast.transport.undertow.testing.TestServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * One slow member under each {@link SendBehavior}: a raw client with a tiny receive window that
+ * joins and then never reads, beside two fast JDK clients. The room is fed 32 KB messages one at a
+ * time, each checked at both fast members before the next, until the slow member's queue (8 frames)
+ * has overflowed: so the fast members never fall behind by themselves, and any loss would be the
+ * slow member's fault.
+ */
+@Timeout(60)
+class BackpressureIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final RoomName ROOM = RoomName.of("stage");
+    private static final int QUEUE = 8;
+    private static final String PAD = "x".repeat(32 * 1024);
+    /** Upper bound on messages fed while waiting for the slow member's queue to overflow (64 MB per member). */
+    private static final int MAX_MESSAGES = 2_000;
+    /** Messages fed after the first overflow, to show the fast members are unaffected. */
+    private static final int AFTER_OVERFLOW = 10;
+
+    private final RecordingListener listener = new RecordingListener();
+    private TestServer server;
+    private RawWebSocket slow;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (slow != null) {
+            slow.close();
+        }
+        server.close();
+    }
+
+    private List<TestClient> startWithSlowMember(SendBehavior behavior) throws IOException {
+        server = TestServer.builder()
+                .config(RoomcastConfig.builder().sendQueueSize(QUEUE).sendBehavior(behavior)
+                        .sendTimeout(Duration.ofMillis(50)).presenceEnabled(false).workerCount(2).jobQueueSize(64)
+                        .build())
+                .listener(listener)
+                .start();
+        List<TestClient> fast = List.of(server.connect("fast-1", "?room=stage"), server.connect("fast-2", "?room=stage"));
+        fast.forEach(c -> c.awaitType("joined"));
+        slow = RawWebSocket.open(server.port(), 4096);
+        slow.socket().setSoTimeout(5_000);
+        assertThat(slow.upgrade("/ws?room=stage", java.util.Map.of("Authorization", "Bearer valid:slow")).status())
+                .isEqualTo(101);
+        assertThat(JSON.readTree(slow.readUntil(RawWebSocket.OP_TEXT).text()).path("type").asText()).isEqualTo("joined");
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(ROOM) == 3);
+        return fast;
+    }
+
+    /**
+     * Feeds numbered messages one at a time, each awaited at every fast member in order, until
+     * {@code overflowed} holds for a result, then {@link #AFTER_OVERFLOW} more. Returns every result.
+     */
+    private List<BroadcastResult> feedUntil(List<TestClient> fast, Predicate<BroadcastResult> overflowed) throws Exception {
+        List<BroadcastResult> results = new ArrayList<>();
+        int stopAt = MAX_MESSAGES;
+        for (int n = 0; n < stopAt; n++) {
+            BroadcastResult r = publish(n);
+            results.add(r);
+            for (TestClient c : fast) {
+                assertThat(c.awaitType("message").path("payload").path("n").asInt()).as("message at a fast member")
+                        .isEqualTo(n);
+            }
+            if (stopAt == MAX_MESSAGES && overflowed.test(r)) {
+                stopAt = n + 1 + AFTER_OVERFLOW;
+            }
+        }
+        assertThat(stopAt).as("the slow member's queue overflowed within %s messages", MAX_MESSAGES)
+                .isLessThan(MAX_MESSAGES);
+        return results;
+    }
+
+    private BroadcastResult publish(int n) throws Exception {
+        ObjectNode payload = JSON.createObjectNode().put("n", n).put("pad", PAD);
+        BroadcastResult r = server.hub().broadcastRoom(ROOM, Envelope.toRoom("message", ROOM, payload), Optional.empty())
+                .get(5, TimeUnit.SECONDS);
+        assertThat(r.rejected()).isEmpty();
+        return r;
+    }
+
+    @Test
+    void underDropTheFastMembersReceiveEveryMessageAndTheSlowOnesDropsAreCounted() throws Exception {
+        List<TestClient> fast = startWithSlowMember(SendBehavior.DROP);
+
+        List<BroadcastResult> results = feedUntil(fast, r -> r.dropped() > 0);
+
+        int dropped = results.stream().mapToInt(BroadcastResult::dropped).sum();
+        assertThat(dropped).isGreaterThanOrEqualTo(AFTER_OVERFLOW + 1);
+        for (BroadcastResult r : results) {
+            assertThat(r.attempted()).isEqualTo(3);
+            assertThat(r.enqueued() + r.dropped()).isEqualTo(3);
+            assertThat(r.dropped()).as("only the slow member drops").isLessThanOrEqualTo(1);
+            assertThat(r.closed() + r.timedOut()).isZero();
+        }
+        assertThat(server.hub().roomCount(ROOM)).as("DROP keeps the slow member").isEqualTo(3);
+
+        // Once it reads again, the slow member gets exactly the messages it did not drop, in order.
+        int expected = results.size() - dropped;
+        int last = -1;
+        for (int i = 0; i < expected; i++) {
+            JsonNode m = JSON.readTree(slow.readUntil(RawWebSocket.OP_TEXT).text());
+            int n = m.path("payload").path("n").asInt();
+            assertThat(n).as("in order").isGreaterThan(last);
+            last = n;
+        }
+        assertThat(last).as("its queue kept the newest messages up to the overflow").isLessThan(results.size());
+    }
+
+    @Test
+    void underCloseTheSlowMemberIsClosedWith1013WhileTheOthersKeepReceiving() throws Exception {
+        List<TestClient> fast = startWithSlowMember(SendBehavior.CLOSE);
+
+        List<BroadcastResult> results = feedUntil(fast, r -> r.closed() > 0);
+
+        assertThat(results.stream().mapToInt(BroadcastResult::dropped).sum()).isZero();
+        assertThat(results.stream().mapToInt(BroadcastResult::closed).sum()).as("the slow member is counted closed once")
+                .isEqualTo(1);
+        assertThat(results.getLast().attempted()).as("a closed member is no longer offered frames").isEqualTo(2);
+        // Drain what the server had written before the close, then its close frame.
+        assertThat(slow.awaitCloseCode()).isEqualTo(1013);
+        assertThat(listener.historyOf(RecordingListener.Opened.class)).hasSize(3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(ROOM) == 2);
+        assertThat(listener.awaitClosed().code()).isEqualTo(1013);
+        fast.forEach(c -> assertThat(c.isClosed()).isFalse());
+        BroadcastResult after = publish(-1);
+        assertThat(after.attempted()).isEqualTo(2);
+        assertThat(after.enqueued()).isEqualTo(2);
+        for (TestClient c : fast) {
+            assertThat(c.awaitType("message").path("payload").path("n").asInt()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void underBlockNothingIsLostForTheFastMembersAndTheSlowOneTimesOut() throws Exception {
+        List<TestClient> fast = startWithSlowMember(SendBehavior.BLOCK);
+
+        List<BroadcastResult> results = feedUntil(fast, r -> r.timedOut() > 0);
+
+        int timedOut = results.stream().mapToInt(BroadcastResult::timedOut).sum();
+        assertThat(timedOut).isGreaterThanOrEqualTo(1);
+        for (BroadcastResult r : results) {
+            assertThat(r.attempted()).isEqualTo(3);
+            assertThat(r.enqueued() + r.timedOut()).isEqualTo(3);
+            assertThat(r.timedOut()).as("only the slow member times out").isLessThanOrEqualTo(1);
+            assertThat(r.dropped() + r.closed()).isZero();
+        }
+        assertThat(server.hub().roomCount(ROOM)).as("BLOCK keeps the slow member").isEqualTo(3);
+    }
+}
