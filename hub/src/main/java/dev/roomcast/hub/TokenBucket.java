@@ -9,25 +9,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link Clock} port so tests advance time by hand.
  */
 public final class TokenBucket {
-    private final double ratePerNano;
+    private static final double NANOS_PER_SECOND = 1_000_000_000d;
+
+    private final double ratePerSecond;
     private final double burst;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by {@link #lock}. */
-    private double tokens;
-    /** Guarded by {@link #lock}. */
-    private long lastRefillNanos;
+    /**
+     * Guarded by {@link #lock}: the tokens held at {@link #baseNanos}, before any refill since then.
+     * Always a whole number. The refill since {@code baseNanos} is computed in one step on every
+     * call, rather than added in small increments, so rounding errors never accumulate: a caller
+     * polling every few milliseconds gets its token at exactly {@code 1 / ratePerSecond}.
+     */
+    private double baseTokens;
+    /** Guarded by {@link #lock}: when {@link #baseTokens} was last reset (at creation or when the bucket was full). */
+    private long baseNanos;
 
     public TokenBucket(double ratePerSecond, int burst, Clock clock) {
         if (!(ratePerSecond > 0) || burst <= 0) {
             throw new IllegalArgumentException("token bucket: expected rate > 0 and burst > 0 but was "
                     + ratePerSecond + " and " + burst);
         }
-        this.ratePerNano = ratePerSecond / 1_000_000_000d;
+        this.ratePerSecond = ratePerSecond;
         this.burst = burst;
         this.clock = clock;
-        this.tokens = burst;
-        this.lastRefillNanos = clock.nanoTime();
+        this.baseTokens = burst;
+        this.baseNanos = clock.nanoTime();
     }
 
     /** Takes one token if available; returns whether the action may proceed. */
@@ -35,13 +42,17 @@ public final class TokenBucket {
         lock.lock();
         try {
             long now = clock.nanoTime();
-            tokens = Math.min(burst, tokens + (now - lastRefillNanos) * ratePerNano);
-            lastRefillNanos = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return true;
+            double tokens = baseTokens + (now - baseNanos) * ratePerSecond / NANOS_PER_SECOND;
+            if (tokens >= burst) {
+                baseTokens = burst;
+                baseNanos = now;
+                tokens = burst;
             }
-            return false;
+            if (tokens < 1) {
+                return false;
+            }
+            baseTokens -= 1;
+            return true;
         } finally {
             lock.unlock();
         }
