@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -79,6 +80,8 @@ public final class Hub {
     private final AtomicInteger registrations = new AtomicInteger();
     private volatile State state = State.RUNNING;
 
+    /** Released when {@link #stop()} has finished, for a second {@link #shutdown} call to wait on. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
     /** Signalled when the last member disconnects, for {@link #shutdown}. */
     private final ReentrantLock emptyLock = new ReentrantLock();
     private final Condition becameEmpty = emptyLock.newCondition();
@@ -493,16 +496,22 @@ public final class Hub {
      * Shuts down gracefully: refuses new connections, joins and broadcasts; sends every member a
      * {@code shutdown} event and asks it to close with 1001 once its queue has drained; waits until
      * all have gone or {@code deadline} passes; closes whoever is left; then {@link #stop()}s.
-     * Idempotent: a second call only waits for the first to finish its part.
+     * Idempotent: a second call only waits (up to its own deadline) for the first to finish its part,
+     * and reports nothing notified or forced.
      */
     public ShutdownResult shutdown(Duration deadline) {
         long end = System.nanoTime() + deadline.toNanos();
         int notified = 0;
+        boolean first;
         synchronized (this) {
-            if (state != State.RUNNING) {
-                return new ShutdownResult(0, 0);
+            first = state == State.RUNNING;
+            if (first) {
+                state = State.SHUTTING_DOWN;
             }
-            state = State.SHUTTING_DOWN;
+        }
+        if (!first) {
+            awaitStopped(end);
+            return new ShutdownResult(0, 0);
         }
         Frame notice = codec.encode(Envelope.of("shutdown",
                 codec.mapper().createObjectNode().put("reason", "server shutting down")));
@@ -540,6 +549,14 @@ public final class Hub {
         }
     }
 
+    private void awaitStopped(long endNanos) {
+        try {
+            stopped.await(Math.max(0, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Stops now: refuses everything, ends the broadcast workers (queued broadcasts complete as
      * stopped; BLOCK waits end at once) and closes every remaining member with 1001. Idempotent and
@@ -562,6 +579,7 @@ public final class Hub {
         } catch (RuntimeException e) {
             log.warn("closing the cluster bus failed", e);
         }
+        stopped.countDown();
     }
 
     /**
