@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -78,6 +79,8 @@ public final class Hub implements HubStats {
     private final AtomicInteger registrations = new AtomicInteger();
     private volatile State state = State.RUNNING;
 
+    /** Released when {@link #stop()} has finished, for a second {@link #shutdown} call to wait on. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
     /** Signalled when the last member disconnects, for {@link #shutdown}. */
     private final ReentrantLock emptyLock = new ReentrantLock();
     private final Condition becameEmpty = emptyLock.newCondition();
@@ -151,7 +154,8 @@ public final class Hub implements HubStats {
         if (member == null) {
             return;
         }
-        for (RoomName room : List.copyOf(member.rooms())) {
+        // Rooms entered by a join racing with us are in this list, or that join is refused (Member.enter).
+        for (RoomName room : member.disconnect()) {
             removeFromRoom(member, room);
         }
         connectionSlots.decrementAndGet();
@@ -170,8 +174,9 @@ public final class Hub implements HubStats {
     /**
      * Adds a connected peer to a room and sends it a {@code joined} event (echoing {@code replyId})
      * with the member list, before any broadcast of the room can reach it. Checks, in order: hub
-     * stopped, room name valid, duplicate join (succeeds, even at capacity), join rate,
-     * {@code maxRoomRegistrations}, {@code maxRoomConnections}. Members of the room receive a
+     * stopped, room name valid, connected, duplicate join (succeeds, even at capacity, and is answered
+     * with {@code joined} again), join rate, {@code maxRoomRegistrations}, {@code maxRoomConnections},
+     * room in the joiner's send queue for the reply (never waited for). Members of the room receive a
      * {@code presence} join when the room announces.
      */
     public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId) {
@@ -191,39 +196,48 @@ public final class Hub implements HubStats {
             Room room = rooms.computeIfAbsent(name, Room::new);
             JoinResult result;
             boolean added = false;
-            Frame replyFallback = null;
+            Frame duplicateReply = null;
             room.lock().lock();
             try {
                 if (room.isDead()) {
                     continue; // it emptied and left the registry after we looked it up: take the new one
                 }
                 if (room.memberMap().containsKey(peer.id())) {
-                    return new JoinResult.Joined(name, memberList(room), true);
-                }
-                if (!member.joinBucket().tryAcquire()) {
+                    // Already a member: nothing changes, but the request still gets its answer.
+                    List<RoomMember> list = memberList(room);
+                    Frame reply = codec.encode(joinedEvent(name, list, replyId));
+                    if (!peer.trySend(reply)) {
+                        duplicateReply = reply;
+                    }
+                    result = new JoinResult.Joined(name, list, true);
+                } else if (!member.joinBucket().tryAcquire()) {
                     result = new JoinResult.Refused(JoinResult.Reason.RATE_LIMITED);
                 } else if (!reserveRegistration()) {
                     result = new JoinResult.Refused(JoinResult.Reason.REGISTRATIONS_FULL);
                 } else if (config.maxRoomConnections() > 0 && room.memberMap().size() >= config.maxRoomConnections()) {
                     registrations.decrementAndGet();
                     result = new JoinResult.Refused(JoinResult.Reason.ROOM_FULL);
-                } else if (!members.containsKey(peer.id())) {
-                    registrations.decrementAndGet();
-                    result = new JoinResult.Refused(JoinResult.Reason.NOT_CONNECTED);
                 } else {
                     List<RoomMember> list = new ArrayList<>(memberList(room));
                     list.add(member.asRoomMember());
                     list.sort(MEMBER_ORDER);
                     // The reply is queued before the member becomes visible to fan-out, so no message of
-                    // the room can overtake it. trySend never waits, so the lock never spans a wait.
+                    // the room can overtake it. Nothing here may wait (disconnects take this lock on I/O
+                    // threads), so a joiner whose queue is full right now is refused rather than waited for.
                     Frame reply = codec.encode(joinedEvent(name, list, replyId));
                     if (!peer.trySend(reply)) {
-                        replyFallback = reply;
+                        registrations.decrementAndGet();
+                        result = new JoinResult.Refused(JoinResult.Reason.SEND_QUEUE_FULL);
+                    } else if (!member.enter(name)) { // disconnected meanwhile: it would never leave this room
+                        registrations.decrementAndGet();
+                        result = new JoinResult.Refused(JoinResult.Reason.NOT_CONNECTED);
+                    } else {
+                        room.memberMap().put(peer.id(), member);
+                        added = true;
+                        result = new JoinResult.Joined(name, list, false);
+                        // Announced under the lock, so presence events leave in the order of the changes.
+                        announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
                     }
-                    room.memberMap().put(peer.id(), member);
-                    member.rooms().add(name);
-                    added = true;
-                    result = new JoinResult.Joined(name, list, false);
                 }
                 if (room.memberMap().isEmpty() && !added) {
                     retire(room);
@@ -231,11 +245,10 @@ public final class Hub implements HubStats {
             } finally {
                 room.lock().unlock();
             }
-            if (replyFallback != null) {
-                peer.send(replyFallback);
+            if (duplicateReply != null) {
+                peer.send(duplicateReply);
             }
             if (added) {
-                announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
                 listeners.forEach(l -> safely(() -> l.onJoined(peer, name)));
             } else if (result instanceof JoinResult.Refused r) {
                 listeners.forEach(l -> safely(() -> l.onJoinRefused(peer, name, r.code())));
@@ -266,10 +279,11 @@ public final class Hub implements HubStats {
             if (room.memberMap().isEmpty()) {
                 retire(room);
             }
+            // Under the lock, like the join's: a leave can never be announced before its join.
+            announce(name, "leave", member.asRoomMember(), Optional.empty());
         } finally {
             room.lock().unlock();
         }
-        announce(name, "leave", member.asRoomMember(), Optional.empty());
         listeners.forEach(l -> safely(() -> l.onLeft(member.peer(), name)));
         return true;
     }
@@ -407,6 +421,7 @@ public final class Hub implements HubStats {
         return new BroadcastResult(attempted, enqueued, dropped, closed, timedOut, Optional.empty());
     }
 
+    /** Queues a presence event on the room's lane without waiting; called with the room's lock held. */
     private void announce(RoomName room, String event, RoomMember who, Optional<ConnectionId> excluded) {
         if (state != State.RUNNING || !presence.announces(room)) {
             return;
@@ -506,16 +521,22 @@ public final class Hub implements HubStats {
      * Shuts down gracefully: refuses new connections, joins and broadcasts; sends every member a
      * {@code shutdown} event and asks it to close with 1001 once its queue has drained; waits until
      * all have gone or {@code deadline} passes; closes whoever is left; then {@link #stop()}s.
-     * Idempotent: a second call only waits for the first to finish its part.
+     * Idempotent: a second call only waits (up to its own deadline) for the first to finish its part,
+     * and reports nothing notified or forced.
      */
     public ShutdownResult shutdown(Duration deadline) {
         long end = System.nanoTime() + deadline.toNanos();
         int notified = 0;
+        boolean first;
         synchronized (this) {
-            if (state != State.RUNNING) {
-                return new ShutdownResult(0, 0);
+            first = state == State.RUNNING;
+            if (first) {
+                state = State.SHUTTING_DOWN;
             }
-            state = State.SHUTTING_DOWN;
+        }
+        if (!first) {
+            awaitStopped(end);
+            return new ShutdownResult(0, 0);
         }
         Frame notice = codec.encode(Envelope.of("shutdown",
                 codec.mapper().createObjectNode().put("reason", "server shutting down")));
@@ -553,6 +574,14 @@ public final class Hub implements HubStats {
         }
     }
 
+    private void awaitStopped(long endNanos) {
+        try {
+            stopped.await(Math.max(0, endNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Stops now: refuses everything, ends the broadcast workers (queued broadcasts complete as
      * stopped; BLOCK waits end at once) and closes every remaining member with 1001. Idempotent and
@@ -575,6 +604,7 @@ public final class Hub implements HubStats {
         } catch (RuntimeException e) {
             log.warn("closing the cluster bus failed", e);
         }
+        stopped.countDown();
     }
 
     /**

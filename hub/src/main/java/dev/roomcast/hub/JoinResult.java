@@ -46,6 +46,11 @@ public sealed interface JoinResult {
         REGISTRATIONS_FULL(ErrorCode.HUB_FULL),
         /** The room's member limit is reached. */
         ROOM_FULL(ErrorCode.ROOM_FULL),
+        /**
+         * The joiner's send queue was full, so its {@code joined} reply could not be queued ahead of the
+         * room's messages; the client is behind and should read, then retry.
+         */
+        SEND_QUEUE_FULL(ErrorCode.RATE_LIMITED),
         /** The connection is not (or no longer) connected to the hub. */
         NOT_CONNECTED(ErrorCode.SHUTTING_DOWN);
 

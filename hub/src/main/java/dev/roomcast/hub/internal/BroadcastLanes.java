@@ -41,13 +41,23 @@ public final class BroadcastLanes {
         threads.forEach(Thread::start);
     }
 
-    /** Queues {@code job} on the lane of {@code key}; returns false if that lane is full or stopped. */
+    /**
+     * Queues {@code job} on the lane of {@code key}; returns false if that lane is full or stopped.
+     * A job accepted here is always run, even when {@link #stop} comes right after.
+     */
     public boolean submit(Object key, Runnable job) {
         if (stopped.get()) {
             return false;
         }
         int lane = Math.floorMod(key.hashCode() * 0x9E3779B9, queues.size());
-        return queues.get(lane).offer(job);
+        BlockingQueue<Runnable> queue = queues.get(lane);
+        if (!queue.offer(job)) {
+            return false;
+        }
+        // stop() may have come between the check above and the offer, and the lane may already have
+        // run its last jobs and ended: then nobody would ever take this one. Take it back if it is
+        // still queued; if a lane took it, that lane runs it.
+        return !(stopped.get() && queue.remove(job));
     }
 
     /** Jobs waiting now, over all lanes. */
