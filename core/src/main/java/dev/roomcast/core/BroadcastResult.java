@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param attempted members the frame was offered to
  * @param enqueued  members whose queue took the frame
  * @param dropped   members that missed it under {@link SendBehavior#DROP}
- * @param closed    members closed with 1013 under {@link SendBehavior#CLOSE}
+ * @param closed    members closed with 1013 under {@link SendBehavior#CLOSE}, or already closing when offered the frame
  * @param timedOut  members whose queue stayed full for {@code sendTimeout} under {@link SendBehavior#BLOCK}
  * @param rejected  why the whole broadcast was refused, if it was
  */

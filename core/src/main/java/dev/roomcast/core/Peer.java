@@ -29,7 +29,11 @@ public interface Peer {
      */
     boolean trySend(Frame frame);
 
-    /** Closes now: queued frames are discarded and a close frame with {@code reason} is sent. Idempotent. */
+    /**
+     * Closes now: queued frames are discarded and a close frame with {@code reason} is sent. Idempotent.
+     * After {@link #closeAfterDrain} it stops waiting for the drain and ends the connection at once,
+     * keeping the first reason (this is how a shutdown deadline cuts clients that stopped reading).
+     */
     void close(CloseReason reason);
 
     /** Closes after the frames already queued are written. Idempotent; the first close wins. */

@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -80,6 +81,8 @@ public final class Connection implements Peer {
     private static final long MAX_BATCH_BYTES = 64 * 1024;
     /** How long a peer has to answer our close frame before the socket is cut. */
     private static final long CLOSE_GRACE_MILLIS = 3_000;
+    /** How long an aborted connection's close frame gets to leave before the socket is cut. */
+    private static final long ABORT_GRACE_MILLIS = 250;
     /** Close code reported when the connection ended without any close frame (RFC 6455 §7.1.5). */
     private static final int NO_CLOSE_FRAME = 1006;
     private static final Object END_OF_INPUT = new Object();
@@ -645,6 +648,14 @@ public final class Connection implements Peer {
     @Override
     public void close(CloseReason reason) {
         if (!closing.compareAndSet(null, reason)) {
+            if (drainBeforeClose) {
+                // A drained close is under way (shutdown) but the deadline came: stop waiting for the
+                // client to read, keep the first reason, and cut the connection now.
+                drainBeforeClose = false;
+                queue.close();
+                leaveHubNow();
+                runOnIoThread(this::abortFromIoThread);
+            }
             return;
         }
         queue.close();
@@ -716,7 +727,32 @@ public final class Connection implements Peer {
             return;
         }
         WebSockets.sendClose(reason.code().code(), reason.reason(), ch, null);
-        ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            IoUtils.safeClose(ch); // the server is stopping its I/O threads: no grace period to wait out
+        }
+    }
+
+    /**
+     * Sends the close frame if it was not sent yet, then ends the TCP connection shortly after without
+     * waiting for the client: a client that stopped reading would never let the frame through anyway.
+     */
+    private void abortFromIoThread() {
+        WebSocketChannel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        if (!closeFrameQueued && ch.isOpen() && !ch.isCloseFrameSent()) {
+            closeFrameQueued = true;
+            CloseReason reason = closing.get();
+            WebSockets.sendClose(reason.code().code(), reason.reason(), ch, null);
+        }
+        try {
+            ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), ABORT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            IoUtils.safeClose(ch);
+        }
     }
 
     /**
