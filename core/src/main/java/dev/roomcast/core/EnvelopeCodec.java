@@ -129,8 +129,15 @@ public final class EnvelopeCodec {
         return Frame.ofOwnedUtf8(out.toByteArray());
     }
 
-    /** Converts a payload tree into an application type; throws {@link RoomcastException} with {@link ErrorCode#INVALID_PAYLOAD}. */
+    /**
+     * Converts a payload tree into an application type; a missing, null or mismatched payload throws
+     * {@link RoomcastException} with {@link ErrorCode#INVALID_PAYLOAD}.
+     */
     public <T> T readPayload(JsonNode payload, Class<T> type) {
+        if (payload == null || payload.isNull() || payload.isMissingNode()) {
+            // Jackson would hand the handler a null; a typed handler is promised a value.
+            throw new RoomcastException(ErrorCode.INVALID_PAYLOAD, "no payload for " + type.getSimpleName());
+        }
         try {
             return mapper.treeToValue(payload, type);
         } catch (JsonProcessingException | IllegalArgumentException e) {

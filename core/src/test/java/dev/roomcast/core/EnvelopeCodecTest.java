@@ -91,6 +91,16 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void aMissingPayloadForATypedHandlerIsAnInvalidPayloadErrorNotANull() {
+        record Move(int x) {
+        }
+        EnvelopeCodec big = new EnvelopeCodec(1024);
+        Envelope noPayload = ((DecodeResult.Decoded) big.decode("{\"type\":\"move\"}")).envelope();
+        assertThatThrownBy(() -> big.readPayload(noPayload.payload(), Move.class))
+                .isInstanceOfSatisfying(RoomcastException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PAYLOAD));
+    }
+
+    @Test
     void deeplyNestedInputIsRefusedInsteadOfExhaustingTheStack() {
         EnvelopeCodec big = new EnvelopeCodec(10_000);
         String deep = "{\"type\":\"t\",\"payload\":" + "[".repeat(1000) + "]".repeat(1000) + "}";
