@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -151,10 +152,12 @@ public final class Connection implements Peer {
         Thread.ofVirtual().name("roomcast-connection-" + id).start(this::run);
         forEachListener(l -> l.onOpened(this));
         log.info("opened connection {} subject={} address={} batching={}", id, identity.subject(), clientAddress, batching);
-        if (closing.get() != null) { // closed (e.g. by shutdown) between the 101 and now
-            runOnIoThread(this::closeFromIoThread);
-        } else if (queue.size() > 0) {
-            drain();
+        // Closed between the hub's admission and now (e.g. by stop or shutdown): close() and
+        // closeAfterDrain() leave the close frame to this point, so the client still gets it.
+        if (closing.get() != null && !drainBeforeClose) {
+            closeFromIoThread();
+        } else if (drainBeforeClose || queue.size() > 0) {
+            drain(); // writes what is queued (the joined replies, a shutdown notice), then any drained close
         }
     }
 
@@ -649,31 +652,34 @@ public final class Connection implements Peer {
         }
         queue.close();
         leaveHubNow();
-        if (channel == null) {
-            cleanupOnce(); // never upgraded: nothing to tell the client
-        } else {
-            runOnIoThread(this::closeFromIoThread);
-        }
+        // Before attach (the 101 may already be on the wire) this does nothing: attach sees `closing`
+        // and sends the close frame itself; an upgrade that never completes ends in abandonIfNotAttached.
+        runOnIoThread(this::closeFromIoThread);
     }
 
     @Override
     public void closeAfterDrain(CloseReason reason) {
+        if (closing.get() != null) {
+            return;
+        }
+        // Written before `closing`, so attach never sees this close without knowing it must drain
+        // first; if another close wins the race below, the flag only adds a harmless extra drain.
+        drainBeforeClose = true;
         if (!closing.compareAndSet(null, reason)) {
             return;
         }
-        drainBeforeClose = true;
-        if (channel == null) {
-            queue.close();
-            cleanupOnce();
-        } else {
-            runOnIoThread(this::drain); // an idle queue drains nothing and goes straight to the close frame
-        }
+        runOnIoThread(this::drain); // an idle queue drains nothing and goes straight to the close frame
     }
 
-    /** Called when the HTTP connection closes: a connection that never reached {@link #attach} is released. */
+    /**
+     * Called when the HTTP connection closes: a connection that never reached {@link #attach} (the
+     * client left before the upgrade completed) is released here, since no channel will ever close.
+     */
     public void abandonIfNotAttached() {
         if (channel == null) {
-            close(CloseReason.of(CloseCode.GOING_AWAY, "upgrade not completed"));
+            closing.compareAndSet(null, CloseReason.of(CloseCode.GOING_AWAY, "upgrade not completed"));
+            queue.close();
+            cleanupOnce();
         }
     }
 
@@ -716,7 +722,13 @@ public final class Connection implements Peer {
             return;
         }
         WebSockets.sendClose(reason.code().code(), reason.reason(), ch, null);
-        ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The server is stopping and this I/O thread with it: no timer runs any more, and the
+            // worker closes every channel on its way out, so there is no grace period to wait for.
+            IoUtils.safeClose(ch);
+        }
     }
 
     /**
