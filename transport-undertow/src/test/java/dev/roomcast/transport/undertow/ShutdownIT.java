@@ -129,6 +129,38 @@ class ShutdownIT {
     }
 
     @Test
+    void aClientThatCannotDrainIsClosedAtTheDeadline() throws Exception {
+        TestClient fast = server.connect("fast", "?room=stage");
+        fast.awaitType("joined");
+        RawWebSocket slow = RawWebSocket.open(server.port(), 4096);
+        assertThat(slow.upgrade("/ws?room=stage", Map.of("Authorization", "Bearer valid:slow")).status()).isEqualTo(101);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(dev.roomcast.core.RoomName.of("stage")) == 2);
+        // 200 x 32 KB: more than the slow client's socket buffers take, less than its queue of 256.
+        String pad = "x".repeat(32 * 1024);
+        for (int n = 0; n < 200; n++) {
+            server.hub().broadcastRoom(dev.roomcast.core.RoomName.of("stage"), dev.roomcast.core.Envelope.toRoom("message",
+                    dev.roomcast.core.RoomName.of("stage"), JSON.createObjectNode().put("n", n).put("pad", pad)),
+                    java.util.Optional.empty()).get(5, TimeUnit.SECONDS);
+        }
+        for (int n = 0; n < 200; n++) {
+            fast.awaitType("message");
+        }
+
+        Duration deadline = Duration.ofMillis(500);
+        long started = System.nanoTime();
+        Hub.ShutdownResult result = server.server().shutdown(deadline);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(result.notified()).isEqualTo(2);
+        assertThat(result.forced()).as("the slow client could not drain in time").isEqualTo(1);
+        assertThat(took).isLessThan(deadline.plusSeconds(2));
+        assertThat(fast.awaitClose()).isEqualTo(1001);
+        assertThat(slow.awaitEof()).as("the slow client's connection is ended").isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.historyOf(RecordingListener.Closed.class).size() == 2);
+        slow.close();
+    }
+
+    @Test
     void stopClosesConnectedClientsWith1001WithoutLoggingErrors() throws Exception {
         List<TestClient> clients = connectMany(50);
 

@@ -260,11 +260,15 @@ public final class RawWebSocket implements AutoCloseable {
         throw new IOException("no frame with opcode " + opcode + " in 10,000 frames");
     }
 
-    /** Whether the server has closed the TCP connection (reads EOF within 5 s). */
+    /**
+     * Whether the server has closed the TCP connection: discards whatever is still buffered (up to
+     * 64 MB) until EOF; false when 5 s pass without any byte or EOF.
+     */
     public boolean awaitEof() throws IOException {
+        byte[] sink = new byte[64 * 1024];
         try {
-            for (int i = 0; i < 100_000; i++) {
-                if (in.read() == -1) {
+            for (int i = 0; i < 1024; i++) {
+                if (in.read(sink) == -1) {
                     return true;
                 }
             }
