@@ -21,9 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,25 +50,11 @@ class ShutdownIT {
         server.close();
     }
 
-    /** Connects {@code count} JDK clients (one shared HttpClient), 16 handshakes at a time, over 10 rooms. */
+    /** Connects {@code count} JDK clients over 10 rooms, 16 handshakes at a time. */
     private List<TestClient> connectMany(int count) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        try {
-            List<Future<TestClient>> pending = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                String query = "?room=r" + (i % 10);
-                String subject = "user-" + i;
-                pending.add(pool.submit(() -> server.connect(subject, query)));
-            }
-            List<TestClient> clients = new ArrayList<>(count);
-            for (Future<TestClient> f : pending) {
-                clients.add(f.get(10, TimeUnit.SECONDS));
-            }
-            await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().activeConnectionCount() == count);
-            return clients;
-        } finally {
-            pool.shutdownNow();
-        }
+        List<TestClient> clients = server.connectMany(count, 16, i -> "user-" + i, i -> "?room=r" + (i % 10));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().activeConnectionCount() == count);
+        return clients;
     }
 
     @Test
