@@ -188,10 +188,11 @@ public final class Connection implements Peer {
         }
 
         /**
-         * The peer's close frame: remember it and echo it, then end the TCP connection as soon as the
-         * echo is written (RFC 6455 §7.1.1: the server closes first, at once). Undertow's default echo
-         * only half-closes and waits for the client's FIN, so a client that never sends one would keep
-         * its slot, rooms and reader thread until the heartbeat gave up on it.
+         * The peer's close frame. Once both close frames have been exchanged, the server ends the TCP
+         * connection at once (RFC 6455 §7.1.1): after echoing a client's close as soon as the echo is
+         * written, and right away when it answers ours. Undertow by itself only half-closes and waits
+         * for the client's FIN, so a client that never sends one kept its connection (its slot, rooms
+         * and reader thread when it started the close) until the heartbeat or the close grace gave up.
          */
         @Override
         protected void onFullCloseMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
@@ -199,7 +200,9 @@ public final class Connection implements Peer {
             try {
                 CloseMessage close = new CloseMessage(data.getResource());
                 peerClose = close;
-                if (!ch.isCloseFrameSent()) {
+                if (ch.isCloseFrameSent()) {
+                    IoUtils.safeClose(ch); // the answer to our close: it has read ours, nothing is left to send
+                } else {
                     WebSockets.sendClose(close, ch, END_AFTER_CLOSE_ECHO);
                 }
             } finally {
