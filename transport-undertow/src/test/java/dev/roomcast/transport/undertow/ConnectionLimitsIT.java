@@ -228,6 +228,16 @@ class ConnectionLimitsIT {
     }
 
     @Test
+    void anEventWithoutPayloadForATypedHandlerGetsInvalidPayload() {
+        TestClient alice = server.connect("alice", "");
+        alice.sendJson(Map.of("type", "move", "id", "m4"));
+
+        JsonNode error = alice.awaitType("error");
+        assertThat(error.path("payload").path("code").asText()).isEqualTo("INVALID_PAYLOAD");
+        assertThat(error.path("id").asText()).isEqualTo("m4");
+    }
+
+    @Test
     void aHandlerThrowingCloseConnectionClosesWithItsCode() {
         TestClient alice = server.connect("alice", "");
         alice.sendJson(Map.of("type", "refuse", "payload", Map.of("n", 1)));
