@@ -138,6 +138,62 @@ class ConnectionLimitsIT {
         }
     }
 
+    @Test
+    void aFrameAnnouncingMoreThanTheLimitIsClosedWith1009BeforeItIsComplete() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/ws", "alice")) {
+            byte[] start = ("{\"type\":\"ping\",\"payload\":\"" + "a".repeat(2 * MAX_BYTES)).getBytes(StandardCharsets.UTF_8);
+            ws.sendFrameStart(RawWebSocket.OP_TEXT, 100L * 1024 * 1024, start); // 100 MB announced, 2 KB sent
+
+            assertThat(ws.awaitCloseCode()).isEqualTo(1009);
+        }
+    }
+
+    @Test
+    void aPingBetweenFragmentsIsAnsweredAndTheMessageStillHandled() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/ws", "alice")) {
+            byte[] message = "{\"type\":\"ping\",\"id\":\"around-a-ping\"}".getBytes(StandardCharsets.UTF_8);
+            ws.sendFrame(RawWebSocket.OP_TEXT, false, java.util.Arrays.copyOfRange(message, 0, 10));
+            ws.sendFrame(RawWebSocket.OP_PING, true, "mid".getBytes(StandardCharsets.UTF_8));
+            ws.sendFrame(RawWebSocket.OP_CONTINUATION, true, java.util.Arrays.copyOfRange(message, 10, message.length));
+
+            assertThat(ws.readUntil(RawWebSocket.OP_PONG).text()).isEqualTo("mid");
+            JsonNode pong = JSON.readTree(ws.readUntil(RawWebSocket.OP_TEXT).text());
+            assertThat(pong.path("id").asText()).isEqualTo("around-a-ping");
+        }
+    }
+
+    @Test
+    void aMultiByteCharacterSplitAcrossFragmentsIsValidUtf8() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/ws", "alice")) {
+            byte[] message = "{\"type\":\"ping\",\"id\":\"caf\u00e9-\u20ac\"}".getBytes(StandardCharsets.UTF_8);
+            // one byte into the euro sign's three
+            int split = "{\"type\":\"ping\",\"id\":\"caf\u00e9-".getBytes(StandardCharsets.UTF_8).length + 1;
+            ws.sendFrame(RawWebSocket.OP_TEXT, false, java.util.Arrays.copyOfRange(message, 0, split));
+            ws.sendFrame(RawWebSocket.OP_CONTINUATION, true, java.util.Arrays.copyOfRange(message, split, message.length));
+
+            JsonNode pong = JSON.readTree(ws.readUntil(RawWebSocket.OP_TEXT).text());
+            assertThat(pong.path("id").asText()).isEqualTo("caf\u00e9-\u20ac");
+        }
+    }
+
+    @Test
+    void aMessageAtTheLimitCountsBytesNotCharacters() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/ws", "alice")) {
+            String head = "{\"type\":\"ping\",\"id\":\"bytes\",\"payload\":{\"pad\":\"";
+            String tail = "\"}}";
+            int room = MAX_BYTES - head.length() - tail.length();
+            String atLimit = head + "\u00e9".repeat(room / 2) + "a".repeat(room % 2) + tail; // 2 bytes per character
+            assertThat(atLimit.getBytes(StandardCharsets.UTF_8)).hasSize(MAX_BYTES);
+            ws.sendText(atLimit);
+            assertThat(JSON.readTree(ws.readUntil(RawWebSocket.OP_TEXT).text()).path("id").asText()).isEqualTo("bytes");
+
+            String over = head + "\u00e9".repeat(room / 2 + 1) + tail; // fewer characters than bytes: still over
+            assertThat(over.length()).isLessThan(MAX_BYTES + 1);
+            ws.sendText(over);
+            assertThat(ws.awaitCloseCode()).isEqualTo(1009);
+        }
+    }
+
     // ---- content --------------------------------------------------------------------------------
 
     @Test
@@ -228,6 +284,16 @@ class ConnectionLimitsIT {
     }
 
     @Test
+    void anEventWithoutPayloadForATypedHandlerGetsInvalidPayload() {
+        TestClient alice = server.connect("alice", "");
+        alice.sendJson(Map.of("type", "move", "id", "m4"));
+
+        JsonNode error = alice.awaitType("error");
+        assertThat(error.path("payload").path("code").asText()).isEqualTo("INVALID_PAYLOAD");
+        assertThat(error.path("id").asText()).isEqualTo("m4");
+    }
+
+    @Test
     void aHandlerThrowingCloseConnectionClosesWithItsCode() {
         TestClient alice = server.connect("alice", "");
         alice.sendJson(Map.of("type", "refuse", "payload", Map.of("n", 1)));
@@ -305,16 +371,17 @@ class ConnectionLimitsIT {
     }
 
     /**
-     * After the server's close frame: the client answers it, the server then ends the TCP connection
-     * promptly (well within its 3 s grace), tells the listener the code once, and leaves the hub.
+     * After the server's close frame: the client answers it (and keeps its socket open), and the
+     * server then ends the TCP connection at once (RFC 6455 §7.1.1; well within its 3 s grace for
+     * clients that never answer), tells the listener the code once, and leaves the hub.
      */
     private void assertClosedAndReleased(RawWebSocket ws, int code) throws IOException {
         long answered = System.nanoTime();
         ws.sendClose(code);
         assertThat(ws.awaitEof()).as("the server ends the connection").isTrue();
+        assertThat(listener.awaitClosed().code()).isEqualTo(code);
         assertThat(Duration.ofNanos(System.nanoTime() - answered)).as("time to end the connection after the answer")
                 .isLessThan(Duration.ofSeconds(1));
-        assertThat(listener.awaitClosed().code()).isEqualTo(code);
         await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().activeConnectionCount() == 0);
         listener.assertNoMore(RecordingListener.Closed.class, Duration.ofMillis(100));
     }

@@ -154,10 +154,12 @@ public final class Connection implements Peer {
         Thread.ofVirtual().name("roomcast-connection-" + id).start(this::run);
         forEachListener(l -> l.onOpened(this));
         log.info("opened connection {} subject={} address={} batching={}", id, identity.subject(), clientAddress, batching);
-        if (closing.get() != null) { // closed (e.g. by shutdown) between the 101 and now
-            runOnIoThread(this::closeFromIoThread);
-        } else if (queue.size() > 0) {
-            drain();
+        // Closed between the hub's admission and now (e.g. by stop or shutdown): close() and
+        // closeAfterDrain() leave the close frame to this point, so the client still gets it.
+        if (closing.get() != null && !drainBeforeClose) {
+            closeFromIoThread();
+        } else if (drainBeforeClose || queue.size() > 0) {
+            drain(); // writes what is queued (the joined replies, a shutdown notice), then any drained close
         }
     }
 
@@ -188,10 +190,11 @@ public final class Connection implements Peer {
         }
 
         /**
-         * The peer's close frame: remember it and echo it, then end the TCP connection as soon as the
-         * echo is written (RFC 6455 §7.1.1: the server closes first, at once). Undertow's default echo
-         * only half-closes and waits for the client's FIN, so a client that never sends one would keep
-         * its slot, rooms and reader thread until the heartbeat gave up on it.
+         * The peer's close frame. Once both close frames have been exchanged, the server ends the TCP
+         * connection at once (RFC 6455 §7.1.1): after echoing a client's close as soon as the echo is
+         * written, and right away when it answers ours. Undertow by itself only half-closes and waits
+         * for the client's FIN, so a client that never sends one kept its connection (its slot, rooms
+         * and reader thread when it started the close) until the heartbeat or the close grace gave up.
          */
         @Override
         protected void onFullCloseMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
@@ -199,7 +202,9 @@ public final class Connection implements Peer {
             try {
                 CloseMessage close = new CloseMessage(data.getResource());
                 peerClose = close;
-                if (!ch.isCloseFrameSent()) {
+                if (ch.isCloseFrameSent()) {
+                    IoUtils.safeClose(ch); // the answer to our close: it has read ours, nothing is left to send
+                } else {
                     WebSockets.sendClose(close, ch, END_AFTER_CLOSE_ECHO);
                 }
             } finally {
@@ -660,31 +665,34 @@ public final class Connection implements Peer {
         }
         queue.close();
         leaveHubNow();
-        if (channel == null) {
-            cleanupOnce(); // never upgraded: nothing to tell the client
-        } else {
-            runOnIoThread(this::closeFromIoThread);
-        }
+        // Before attach (the 101 may already be on the wire) this does nothing: attach sees `closing`
+        // and sends the close frame itself; an upgrade that never completes ends in abandonIfNotAttached.
+        runOnIoThread(this::closeFromIoThread);
     }
 
     @Override
     public void closeAfterDrain(CloseReason reason) {
+        if (closing.get() != null) {
+            return;
+        }
+        // Written before `closing`, so attach never sees this close without knowing it must drain
+        // first; if another close wins the race below, the flag only adds a harmless extra drain.
+        drainBeforeClose = true;
         if (!closing.compareAndSet(null, reason)) {
             return;
         }
-        drainBeforeClose = true;
-        if (channel == null) {
-            queue.close();
-            cleanupOnce();
-        } else {
-            runOnIoThread(this::drain); // an idle queue drains nothing and goes straight to the close frame
-        }
+        runOnIoThread(this::drain); // an idle queue drains nothing and goes straight to the close frame
     }
 
-    /** Called when the HTTP connection closes: a connection that never reached {@link #attach} is released. */
+    /**
+     * Called when the HTTP connection closes: a connection that never reached {@link #attach} (the
+     * client left before the upgrade completed) is released here, since no channel will ever close.
+     */
     public void abandonIfNotAttached() {
         if (channel == null) {
-            close(CloseReason.of(CloseCode.GOING_AWAY, "upgrade not completed"));
+            closing.compareAndSet(null, CloseReason.of(CloseCode.GOING_AWAY, "upgrade not completed"));
+            queue.close();
+            cleanupOnce();
         }
     }
 
@@ -730,7 +738,9 @@ public final class Connection implements Peer {
         try {
             ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            IoUtils.safeClose(ch); // the server is stopping its I/O threads: no grace period to wait out
+            // The server is stopping and this I/O thread with it: no timer runs any more, and the
+            // worker closes every channel on its way out, so there is no grace period to wait for.
+            IoUtils.safeClose(ch);
         }
     }
 

@@ -205,6 +205,28 @@ public final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * Sends the start of one masked frame that announces {@code declaredLength} payload bytes but
+     * carries only {@code firstBytes} (the rest never comes): a peer must enforce its limits as the
+     * bytes arrive, not wait for the announced whole.
+     */
+    public void sendFrameStart(int opcode, long declaredLength, byte[] firstBytes) throws IOException {
+        ByteArrayOutputStream f = new ByteArrayOutputStream(firstBytes.length + 14);
+        f.write(0x80 | opcode);
+        f.write(0x80 | 127);
+        for (int i = 7; i >= 0; i--) {
+            f.write((int) (declaredLength >>> (8 * i)) & 0xff);
+        }
+        byte[] mask = new byte[4];
+        RANDOM.nextBytes(mask);
+        f.write(mask);
+        for (int i = 0; i < firstBytes.length; i++) {
+            f.write(firstBytes[i] ^ mask[i & 3]);
+        }
+        out.write(f.toByteArray());
+        out.flush();
+    }
+
     /** Sends a whole text message in one frame. */
     public void sendText(String text) throws IOException {
         sendFrame(OP_TEXT, true, text.getBytes(StandardCharsets.UTF_8));
@@ -260,11 +282,15 @@ public final class RawWebSocket implements AutoCloseable {
         throw new IOException("no frame with opcode " + opcode + " in 10,000 frames");
     }
 
-    /** Whether the server has closed the TCP connection (reads EOF within 5 s). */
+    /**
+     * Whether the server has closed the TCP connection: discards whatever is still buffered (up to
+     * 64 MB) until EOF; false when 5 s pass without any byte or EOF.
+     */
     public boolean awaitEof() throws IOException {
+        byte[] sink = new byte[64 * 1024];
         try {
-            for (int i = 0; i < 100_000; i++) {
-                if (in.read() == -1) {
+            for (int i = 0; i < 1024; i++) {
+                if (in.read(sink) == -1) {
                     return true;
                 }
             }

@@ -72,6 +72,30 @@ public final class TestServer implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Connects {@code count} JDK clients, {@code parallel} handshakes at a time (all on the shared
+     * HttpClient); client {@code i} is {@code subject.apply(i)} and asks for {@code query.apply(i)}.
+     * Returns them in index order; fails if any handshake takes longer than 10 s.
+     */
+    public List<TestClient> connectMany(int count, int parallel, java.util.function.IntFunction<String> subject,
+                                        java.util.function.IntFunction<String> query) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(parallel);
+        try {
+            List<java.util.concurrent.Future<TestClient>> pending = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                pending.add(pool.submit(() -> connect(subject.apply(index), query.apply(index))));
+            }
+            List<TestClient> connected = new ArrayList<>(count);
+            for (java.util.concurrent.Future<TestClient> f : pending) {
+                connected.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return connected;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     public HttpClient http() {
         return http;
     }
