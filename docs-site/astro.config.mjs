@@ -35,7 +35,7 @@ export default defineConfig({
         },
         {
           label: 'Guides',
-          items: [{ slug: 'guides/configuration' }],
+          items: [{ slug: 'guides/configuration' }, { slug: 'guides/observability' }],
         },
         {
           label: 'Examples',

@@ -98,9 +98,13 @@ public final class EnvelopeCodec {
             room = Optional.of(roomNode.textValue());
         }
         JsonNode payload = root.get("payload");
+        // A trace context is a hint, never a reason to refuse a message: a malformed one is dropped.
+        JsonNode traceNode = root.get("traceparent");
+        Optional<String> traceparent = traceNode != null && traceNode.isTextual()
+                && Envelope.isValidTraceparent(traceNode.textValue()) ? Optional.of(traceNode.textValue()) : Optional.empty();
         // "from" is the server's to set; whatever a client sends there is ignored.
         return new DecodeResult.Decoded(new Envelope(typeNode.textValue(), room, id, Optional.empty(),
-                payload == null ? NullNode.getInstance() : payload));
+                payload == null ? NullNode.getInstance() : payload, traceparent));
     }
 
     /** Encodes an envelope once into a frame that can be shared by every recipient. */
@@ -117,6 +121,9 @@ public final class EnvelopeCodec {
             }
             if (envelope.from().isPresent()) {
                 gen.writeStringField("from", envelope.from().get());
+            }
+            if (envelope.traceparent().isPresent()) {
+                gen.writeStringField("traceparent", envelope.traceparent().get());
             }
             if (!envelope.payload().isNull() && !envelope.payload().isMissingNode()) {
                 gen.writeFieldName("payload");
@@ -172,7 +179,8 @@ public final class EnvelopeCodec {
         return new Envelope("error", Optional.empty(), id, Optional.empty(), payload);
     }
 
-    private static long utf8Length(String text) {
+    /** The UTF-8 encoded length of {@code text}, in bytes, counted without encoding it. */
+    public static long utf8Length(String text) {
         long bytes = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -22,4 +22,12 @@ public interface HubListener {
     /** A broadcast finished; {@code room} is null for a broadcast to everyone. */
     default void onBroadcast(RoomName room, BroadcastResult result, long durationNanos) {
     }
+
+    /**
+     * A broadcast finished its fan-out, or was refused as a whole; carries timestamps and the
+     * envelope's trace context for tracing. Called beside {@link #onBroadcast}, on the same thread,
+     * so a listener implements one or the other.
+     */
+    default void onBroadcastCompleted(BroadcastRecord broadcast) {
+    }
 }

@@ -1,5 +1,7 @@
 package dev.roomcast.core;
 
+import java.util.stream.IntStream;
+
 /**
  * Port: a read-only view of the hub's current load, for health checks and metrics gauges, so that
  * observability can report it without depending on the hub module. All methods are cheap and
@@ -21,4 +23,12 @@ public interface HubStats {
 
     /** Whether the hub accepts new connections (false while shutting down or stopped). */
     boolean isAcceptingConnections();
+
+    /**
+     * The member count of every room that has members, for a members-per-room distribution. Walks
+     * every room: meant for a metrics scrape, not a hot path. Empty by default.
+     */
+    default IntStream roomMemberCounts() {
+        return IntStream.empty();
+    }
 }

@@ -106,4 +106,43 @@ class EnvelopeCodecTest {
         String deep = "{\"type\":\"t\",\"payload\":" + "[".repeat(1000) + "]".repeat(1000) + "}";
         assertThat(((DecodeResult.Failed) big.decode(deep)).code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);
     }
+
+    private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    @Test
+    void aTraceparentTravelsThroughDecodeAndEncode() {
+        EnvelopeCodec big = new EnvelopeCodec(1024);
+        Envelope e = ((DecodeResult.Decoded) big.decode(
+                "{\"type\":\"publish\",\"room\":\"lobby\",\"traceparent\":\"" + TRACEPARENT + "\"}")).envelope();
+        assertThat(e.traceparent()).contains(TRACEPARENT);
+        assertThat(big.encode(e).text())
+                .isEqualTo("{\"type\":\"publish\",\"room\":\"lobby\",\"traceparent\":\"" + TRACEPARENT + "\"}");
+        assertThat(e.withId(Optional.of("1")).withFrom("alice").traceparent()).as("copies keep it").contains(TRACEPARENT);
+    }
+
+    @Test
+    void aMalformedTraceparentIsIgnoredAndTheMessageStillDecodes() {
+        EnvelopeCodec big = new EnvelopeCodec(1024);
+        for (String bad : new String[] {"\"nope\"", "42", "\"" + TRACEPARENT.toUpperCase() + "\"",
+                "\"ff" + TRACEPARENT.substring(2) + "\"", "\"00-00000000000000000000000000000000-00f067aa0ba902b7-01\"",
+                "\"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01\"", "\"" + TRACEPARENT + "-extra\""}) {
+            DecodeResult r = big.decode("{\"type\":\"ping\",\"traceparent\":" + bad + "}");
+            assertThat(r).as(bad).isInstanceOf(DecodeResult.Decoded.class);
+            assertThat(((DecodeResult.Decoded) r).envelope().traceparent()).as(bad).isEmpty();
+        }
+    }
+
+    @Test
+    void theFiveArgumentConstructorHasNoTraceparentAndEncodesAsBefore() {
+        Envelope e = new Envelope("pong", Optional.empty(), Optional.of("9"), Optional.empty(), null);
+        assertThat(e.traceparent()).isEmpty();
+        assertThat(e).isEqualTo(new Envelope("pong", Optional.empty(), Optional.of("9"), Optional.empty(), null, Optional.empty()));
+        assertThat(codec.encode(e).text()).isEqualTo("{\"type\":\"pong\",\"id\":\"9\"}");
+        assertThatThrownBy(() -> e.withTraceparent(Optional.of("bogus"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void utf8LengthCountsEncodedBytes() {
+        assertThat(EnvelopeCodec.utf8Length("a\u00e9\u20ac\uD83D\uDE00")).isEqualTo(1 + 2 + 3 + 4);
+    }
 }

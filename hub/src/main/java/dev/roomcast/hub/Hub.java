@@ -2,6 +2,7 @@ package dev.roomcast.hub;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.roomcast.core.BroadcastRecord;
 import dev.roomcast.core.BroadcastResult;
 import dev.roomcast.core.BroadcastResult.Rejection;
 import dev.roomcast.core.Clock;
@@ -21,6 +22,7 @@ import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -37,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -326,7 +329,7 @@ public final class Hub implements HubStats {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         Frame frame = codec.encode(envelope);
-        return submit(room, room, () -> bus.publish(room, frame, excluded));
+        return submit(room, room, envelope, () -> bus.publish(room, frame, excluded));
     }
 
     /** Broadcasts to every connected peer, each once even if it is in many rooms. */
@@ -335,7 +338,7 @@ public final class Hub implements HubStats {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         Frame frame = codec.encode(envelope);
-        return submit(ALL_LANE_KEY, null, () -> deliver(members.values(), frame, excluded));
+        return submit(ALL_LANE_KEY, null, envelope, () -> deliver(members.values(), frame, excluded));
     }
 
     /** Sends to one connection on the caller's thread (no worker); attempted is 0 when it is not connected. */
@@ -350,9 +353,11 @@ public final class Hub implements HubStats {
         return deliver(List.of(member), codec.encode(envelope), Optional.empty());
     }
 
-    private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Supplier<BroadcastResult> delivery) {
+    private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Envelope envelope,
+                                                      Supplier<BroadcastResult> delivery) {
         CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
         long started = clock.nanoTime();
+        Instant submittedAt = clock.now();
         boolean queued = lanes.submit(laneKey, () -> {
             // Checked again on the lane: a broadcast that raced with stop enqueues nothing.
             if (state != State.RUNNING) {
@@ -362,12 +367,18 @@ public final class Hub implements HubStats {
             BroadcastResult result = delivery.get();
             long nanos = clock.nanoTime() - started;
             listeners.forEach(l -> safely(() -> l.onBroadcast(room, result, nanos)));
+            BroadcastRecord record = new BroadcastRecord(Optional.ofNullable(room), envelope.type(), result, submittedAt,
+                    submittedAt.plusNanos(nanos), envelope.traceparent());
+            listeners.forEach(l -> safely(() -> l.onBroadcastCompleted(record)));
             done.complete(result);
         });
         if (!queued) {
             BroadcastResult rejected = BroadcastResult.rejected(
                     state == State.RUNNING ? Rejection.JOB_QUEUE_FULL : Rejection.STOPPED);
             listeners.forEach(l -> safely(() -> l.onBroadcast(room, rejected, 0)));
+            BroadcastRecord record = new BroadcastRecord(Optional.ofNullable(room), envelope.type(), rejected, submittedAt,
+                    submittedAt, envelope.traceparent());
+            listeners.forEach(l -> safely(() -> l.onBroadcastCompleted(record)));
             done.complete(rejected);
         }
         return done;
@@ -503,6 +514,11 @@ public final class Hub implements HubStats {
     @Override
     public int activeRoomCount() {
         return rooms.size();
+    }
+
+    @Override
+    public IntStream roomMemberCounts() {
+        return rooms.values().stream().mapToInt(r -> r.memberMap().size()).filter(n -> n > 0);
     }
 
     @Override

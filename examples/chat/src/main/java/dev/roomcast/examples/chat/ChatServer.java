@@ -4,6 +4,7 @@ import dev.roomcast.auth.TokenMinter;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.transport.undertow.RoomcastServer;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -24,7 +25,9 @@ import java.util.Set;
  * picks a free port), {@code ROOMCAST_TOKEN_SECRET} (HS256, at least 32 bytes),
  * {@code ROOMCAST_ADMIN_SECRET} (turns on {@code POST /_admin/broadcast}), {@code ROOMCAST_VIP_PASSWORD}
  * (room {@code vip}; generated and printed when unset), {@code ROOMCAST_ALLOWED_ORIGINS} (comma list of
- * browser origins), {@code ROOMCAST_SHUTDOWN_SECONDS} (graceful shutdown deadline, default 10).
+ * browser origins), {@code ROOMCAST_SHUTDOWN_SECONDS} (graceful shutdown deadline, default 10),
+ * {@code ROOMCAST_TRACING} ({@code logging} prints OpenTelemetry spans to the log; default {@code none}).
+ * Metrics are served at {@code /metrics}, health at {@code /health} and {@code /ready}.
  */
 public final class ChatServer {
     private static final Duration DEV_TOKEN_TTL = Duration.ofHours(12);
@@ -35,9 +38,14 @@ public final class ChatServer {
     /** Starts the chat service and stops it gracefully on SIGTERM/SIGINT. */
     public static void main(String[] args) {
         // snippet:chat-main
-        RoomcastServer server = start(ConfigSources.fromProcess(), System.out);
+        ConfigSources env = ConfigSources.fromProcess();
+        OpenTelemetry tracing = ChatTracing.fromEnvironment(env);
+        RoomcastServer server = start(env, System.out, tracing);
         Duration deadline = server.config().shutdownTimeout();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdown(deadline), "roomcast-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.shutdown(deadline);
+            ChatTracing.close(tracing); // exports the spans still batched
+        }, "roomcast-shutdown"));
         // end-snippet
     }
 
@@ -46,6 +54,11 @@ public final class ChatServer {
      * {@code out}. Returns the running server.
      */
     public static RoomcastServer start(ConfigSources env, PrintStream out) {
+        return start(env, out, ChatTracing.fromEnvironment(env));
+    }
+
+    /** Like {@link #start(ConfigSources, PrintStream)}, recording spans through {@code tracing}. */
+    public static RoomcastServer start(ConfigSources env, PrintStream out, OpenTelemetry tracing) {
         Optional<byte[]> tokenSecret = env.secret("ROOMCAST_TOKEN_SECRET");
         boolean development = tokenSecret.isEmpty();
         byte[] secret = tokenSecret.orElseGet(ChatServer::randomSecret);
@@ -60,8 +73,10 @@ public final class ChatServer {
                 .allowedOrigins(origins(env.string("ROOMCAST_ALLOWED_ORIGINS", "")));
         env.secret("ROOMCAST_ADMIN_SECRET").ifPresent(admin -> config.adminBroadcastEnabled(true).adminBroadcastSecret(admin));
 
-        RoomcastServer server = ChatServerComponent.create(config.build(), new ChatSettings(vipPassword)).server().start();
+        RoomcastServer server = ChatServerComponent.create(config.build(), new ChatSettings(vipPassword), tracing)
+                .server().start();
         out.println("Roomcast chat listening on " + server.webSocketUri());
+        out.println("Metrics: " + server.httpUri() + "/metrics, health: " + server.httpUri() + "/health and /ready");
         if (development) {
             String token = new TokenMinter(secret).mint("alice", Optional.of("Alice"), Set.of(), DEV_TOKEN_TTL);
             out.println("Development mode: ROOMCAST_TOKEN_SECRET is not set, so this run signs tokens with a random secret.");

@@ -9,16 +9,20 @@ import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.hub.HubModule;
 import dev.roomcast.hub.InProcessClusterBusModule;
 import dev.roomcast.observability.ObservabilityModule;
+import dev.roomcast.observability.TracingModule;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import dev.roomcast.transport.undertow.UndertowTransportModule;
+import io.opentelemetry.api.OpenTelemetry;
 import jakarta.inject.Singleton;
 
 /**
  * The chat service as one Dagger component: core, HS256 auth, the admin broadcast authorizer, the
- * hub on the in-process bus, the Undertow transport, health routes and the chat's own module. Every binding is
- * listed here; nothing is discovered.
+ * hub on the in-process bus, the Undertow transport, observability (Prometheus {@code /metrics},
+ * {@code /health} and {@code /ready}, metrics and tracing listeners) and the chat's own module. Every
+ * binding is listed here; nothing is discovered.
  */
 @Singleton
+// snippet:chat-observability
 @Component(modules = {
         CoreModule.class,
         Hs256AuthModule.class,
@@ -26,21 +30,29 @@ import jakarta.inject.Singleton;
         HubModule.class,
         InProcessClusterBusModule.class,
         UndertowTransportModule.class,
-        ObservabilityModule.class,
+        ObservabilityModule.class,   // MetricsListener, /metrics, /health, /ready
+        TracingModule.class,         // TracingListener, on the OpenTelemetry given to the factory
         ChatModule.class})
+// end-snippet
 public interface ChatServerComponent {
 
     /** The server, not yet started. */
     RoomcastServer server();
 
-    /** Builds the component from its two inputs. */
+    /** Builds the component from its inputs. */
     @Component.Factory
     interface Factory {
-        ChatServerComponent create(@BindsInstance RoomcastConfig config, @BindsInstance ChatSettings settings);
+        ChatServerComponent create(@BindsInstance RoomcastConfig config, @BindsInstance ChatSettings settings,
+                                   @BindsInstance OpenTelemetry openTelemetry);
     }
 
-    /** Builds the chat service for {@code config}. */
+    /** Builds the chat service for {@code config}, without tracing. */
     static ChatServerComponent create(RoomcastConfig config, ChatSettings settings) {
-        return DaggerChatServerComponent.factory().create(config, settings);
+        return create(config, settings, OpenTelemetry.noop());
+    }
+
+    /** Builds the chat service for {@code config}, recording spans through {@code openTelemetry}. */
+    static ChatServerComponent create(RoomcastConfig config, ChatSettings settings, OpenTelemetry openTelemetry) {
+        return DaggerChatServerComponent.factory().create(config, settings, openTelemetry);
     }
 }

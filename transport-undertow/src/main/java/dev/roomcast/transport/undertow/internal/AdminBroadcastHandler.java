@@ -83,20 +83,24 @@ public final class AdminBroadcastHandler implements HttpHandler {
         }
         exchange.setMaxEntitySize(maxBodyBytes);
         Optional<RoomName> target = room;
+        // A publisher may continue its trace through the hub to every recipient; a malformed value is ignored.
+        Optional<String> traceparent = Optional.ofNullable(exchange.getRequestHeaders().getFirst("traceparent"))
+                .filter(Envelope::isValidTraceparent);
         exchange.getRequestReceiver().receiveFullBytes(
-                (ex, body) -> ex.dispatch(blocking, () -> broadcast(ex, target, body)),
+                (ex, body) -> ex.dispatch(blocking, () -> broadcast(ex, target, body, traceparent)),
                 (ex, error) -> HttpExchanges.reject(ex, ErrorCode.PAYLOAD_TOO_LARGE, Map.of()));
     }
 
-    private void broadcast(HttpServerExchange exchange, Optional<RoomName> room, byte[] body) {
+    private void broadcast(HttpServerExchange exchange, Optional<RoomName> room, byte[] body, Optional<String> traceparent) {
         String text = new String(body, StandardCharsets.UTF_8);
         JsonNode payload = codec.parseJson(text).orElseGet(() -> TextNode.valueOf(text));
         BroadcastResult result;
         try {
             result = room.isPresent()
-                    ? hub.broadcastRoom(room.get(), Envelope.toRoom("message", room.get(), payload), Optional.empty())
+                    ? hub.broadcastRoom(room.get(), Envelope.toRoom("message", room.get(), payload)
+                                    .withTraceparent(traceparent), Optional.empty())
                             .get(BROADCAST_WAIT_SECONDS, TimeUnit.SECONDS)
-                    : hub.broadcastAll(Envelope.of("message", payload), Optional.empty())
+                    : hub.broadcastAll(Envelope.of("message", payload).withTraceparent(traceparent), Optional.empty())
                             .get(BROADCAST_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("admin broadcast did not complete", e);

@@ -9,8 +9,10 @@ import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.ConnectionListener;
 import dev.roomcast.core.DecodeResult;
 import dev.roomcast.core.Envelope;
+import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.EventContext;
+import dev.roomcast.core.EventRecord;
 import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.Identity;
@@ -20,6 +22,7 @@ import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastException;
 import dev.roomcast.core.SendResult;
+import dev.roomcast.core.WriteRecord;
 import dev.roomcast.hub.JoinResult;
 import dev.roomcast.hub.SendQueue;
 import dev.roomcast.hub.TokenBucket;
@@ -36,6 +39,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -86,6 +90,8 @@ public final class Connection implements Peer {
     /** Close code reported when the connection ended without any close frame (RFC 6455 §7.1.5). */
     private static final int NO_CLOSE_FRAME = 1006;
     private static final Object END_OF_INPUT = new Object();
+    /** The MDC key under which log lines about a connection carry its id. */
+    private static final String MDC_CONNECTION_ID = "connectionId";
     private static final byte NEWLINE = '\n';
 
     private final ConnectionId id;
@@ -122,6 +128,11 @@ public final class Connection implements Peer {
     private boolean receivesPaused;
     private boolean closeFrameQueued;
     private XnioExecutor.Key heartbeat;
+    /** When the heartbeat's oldest unanswered ping was sent; 0 when none is outstanding. */
+    private long pingSentNanos;
+
+    /** Trace context of the event being handled, stamped on what its handling broadcasts; the reader thread's. */
+    private Optional<String> eventTraceparent = Optional.empty();
 
     /**
      * Creates a connection that is not yet upgraded.
@@ -153,7 +164,8 @@ public final class Connection implements Peer {
         scheduleHeartbeat();
         Thread.ofVirtual().name("roomcast-connection-" + id).start(this::run);
         forEachListener(l -> l.onOpened(this));
-        log.info("opened connection {} subject={} address={} batching={}", id, identity.subject(), clientAddress, batching);
+        withConnectionMdc(() -> log.info("opened connection {} subject={} address={} batching={}", id,
+                identity.subject(), clientAddress, batching));
         // Closed between the hub's admission and now (e.g. by stop or shutdown): close() and
         // closeAfterDrain() leave the close frame to this point, so the client still gets it.
         if (closing.get() != null && !drainBeforeClose) {
@@ -187,6 +199,12 @@ public final class Connection implements Peer {
         @Override
         protected void onFullPongMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
             message.getData().close(); // the pong itself only proves liveness, already recorded
+            long sent = pingSentNanos;
+            if (sent != 0) { // an unsolicited pong measures nothing
+                pingSentNanos = 0;
+                Duration roundTrip = Duration.ofNanos(services.clock().nanoTime() - sent);
+                forEachListener(l -> l.onPong(Connection.this, roundTrip));
+            }
         }
 
         /**
@@ -350,12 +368,20 @@ public final class Connection implements Peer {
         switch (services.codec().decode(text)) {
             case DecodeResult.Failed failed -> {
                 forEachListener(l -> l.onMessageRejected(this, failed.code()));
+                if (!services.listeners().isEmpty()) {
+                    long bytes = EnvelopeCodec.utf8Length(text);
+                    forEachListener(l -> l.onDecodeFailed(this, failed.code(), bytes));
+                }
                 replyError(failed.code(), failed.detail(), failed.id());
                 return;
             }
             case DecodeResult.Decoded decoded -> envelope = decoded.envelope();
         }
         forEachListener(l -> l.onMessageReceived(this, envelope.type(), text.length()));
+        Instant started = services.clock().now();
+        eventTraceparent = eventStarted(envelope);
+        EventRecord.Outcome outcome = EventRecord.Outcome.FAILED;
+        Optional<ErrorCode> error = Optional.empty();
         try {
             switch (envelope.type()) {
                 case "join" -> onJoin(envelope);
@@ -364,15 +390,53 @@ public final class Connection implements Peer {
                 case "ping" -> reply(envelope, "pong", null);
                 default -> onApplicationEvent(envelope);
             }
+            outcome = EventRecord.Outcome.HANDLED;
         } catch (RoomcastException e) {
+            outcome = EventRecord.Outcome.REJECTED;
+            error = Optional.of(e.code());
             forEachListener(l -> l.onMessageRejected(this, e.code()));
             replyError(e.code(), e.code().safeMessage(), envelope.id());
         } catch (CloseConnection e) {
+            outcome = EventRecord.Outcome.CLOSED;
             close(e.closeReason());
         } catch (Exception e) {
             log.error("handler for event type '{}' failed on connection {}; closing with 1011", envelope.type(), id, e);
             close(CloseReason.of(CloseCode.INTERNAL_ERROR, "internal error"));
+        } finally {
+            eventHandled(envelope, text, started, outcome, error);
         }
+    }
+
+    /**
+     * Tells the listeners an event starts; returns the trace context its broadcasts carry: the span a
+     * listener opened for it, else the envelope's own, so a trace continues even without a tracer.
+     */
+    private Optional<String> eventStarted(Envelope envelope) {
+        Optional<String> trace = envelope.traceparent();
+        boolean fromListener = false;
+        for (ConnectionListener l : services.listeners()) {
+            try {
+                Optional<String> span = l.onEventStarted(this, envelope);
+                if (!fromListener && span != null && span.filter(Envelope::isValidTraceparent).isPresent()) {
+                    trace = span;
+                    fromListener = true;
+                }
+            } catch (RuntimeException e) {
+                log.warn("a connection listener failed", e);
+            }
+        }
+        return trace;
+    }
+
+    private void eventHandled(Envelope envelope, String text, Instant started, EventRecord.Outcome outcome,
+                              Optional<ErrorCode> error) {
+        eventTraceparent = Optional.empty();
+        if (services.listeners().isEmpty()) {
+            return;
+        }
+        EventRecord record = new EventRecord(envelope.type(), envelope.room(), EnvelopeCodec.utf8Length(text), started,
+                services.clock().now(), outcome, error, envelope.traceparent());
+        forEachListener(l -> l.onEventHandled(this, record));
     }
 
     private void onJoin(Envelope envelope) {
@@ -385,6 +449,7 @@ public final class Connection implements Peer {
         RoomDecision decision = services.roomAuthorizer()
                 .authorize(new RoomAccessRequest(identity, RoomName.of(room), password, clientAddress));
         if (decision instanceof RoomDecision.Denied denied) {
+            forEachListener(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
             log.info("connection {} refused room {}: {}", id, room, denied.reason());
             throw new RoomcastException(denied.code(), "room refused");
         }
@@ -414,7 +479,8 @@ public final class Connection implements Peer {
             throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
         }
         services.hub().broadcastRoom(name,
-                Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject()), Optional.empty());
+                Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject())
+                        .withTraceparent(eventTraceparent), Optional.empty());
     }
 
     private void onApplicationEvent(Envelope envelope) throws Exception {
@@ -436,6 +502,8 @@ public final class Connection implements Peer {
     /** What a handler sees of this connection for one event. */
     private final class Event implements EventContext {
         private final Envelope envelope;
+        /** Captured when the handler starts, so a broadcast from another thread still continues its trace. */
+        private final Optional<String> traceparent = eventTraceparent;
 
         Event(Envelope envelope) {
             this.envelope = envelope;
@@ -474,7 +542,8 @@ public final class Connection implements Peer {
         @Override
         public CompletionStage<BroadcastResult> broadcast(RoomName room, String type, Object payload) {
             return services.hub().broadcastRoom(room,
-                    Envelope.toRoom(type, room, services.codec().toPayload(payload)).withFrom(identity.subject()),
+                    Envelope.toRoom(type, room, services.codec().toPayload(payload)).withFrom(identity.subject())
+                            .withTraceparent(traceparent),
                     Optional.empty());
         }
     }
@@ -508,8 +577,12 @@ public final class Connection implements Peer {
         }
         // An I/O thread must never wait, so a BLOCK send there fails at once instead.
         SendResult result = queue.offer(frame, !(Thread.currentThread() instanceof XnioIoThread));
+        if (result == SendResult.DROPPED || result == SendResult.TIMED_OUT || result == SendResult.CLOSED_SLOW) {
+            forEachListener(l -> l.onSendRefused(this, result));
+        }
         if (result == SendResult.CLOSED_SLOW) {
-            log.info("connection {} is too slow (send queue of {} full); closing with 1013", id, queue.capacity());
+            withConnectionMdc(() -> log.info("connection {} is too slow (send queue of {} full); closing with 1013", id,
+                    queue.capacity()));
             close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "slow consumer"));
         }
         return result;
@@ -569,7 +642,21 @@ public final class Connection implements Peer {
             }
             WebSockets.sendText(batch.get(n - 1).buffer(), ch, WRITE_DONE, this);
         }
+        reportWrite(n);
         batch.clear();
+    }
+
+    /** Tells the listeners what the write of the {@code n} frames in {@link #batch} carried. */
+    private void reportWrite(int n) {
+        if (services.listeners().isEmpty()) {
+            return;
+        }
+        long bytes = batching ? n - 1 : 0;
+        for (int i = 0; i < n; i++) {
+            bytes += batch.get(i).length();
+        }
+        WriteRecord write = new WriteRecord(batching ? 1 : n, n, bytes, n + queue.size());
+        forEachListener(l -> l.onFramesWritten(this, write));
     }
 
     private static ByteBuffer joinWithNewlines(List<Frame> frames) {
@@ -639,10 +726,15 @@ public final class Connection implements Peer {
         }
         long silentNanos = services.clock().nanoTime() - lastSeenNanos;
         if (silentNanos > services.config().pongWait().toNanos()) {
-            log.info("connection {} sent nothing, not even a pong, for {} ms; closing", id,
-                    TimeUnit.NANOSECONDS.toMillis(silentNanos));
+            Duration silence = Duration.ofNanos(silentNanos);
+            forEachListener(l -> l.onHeartbeatTimeout(this, silence));
+            withConnectionMdc(() -> log.info("connection {} sent nothing, not even a pong, for {} ms; closing", id,
+                    TimeUnit.NANOSECONDS.toMillis(silentNanos)));
             closeOnIoThread(CloseReason.of(CloseCode.GOING_AWAY, "pong timeout"));
             return;
+        }
+        if (pingSentNanos == 0) { // a pong answers the oldest unanswered ping
+            pingSentNanos = services.clock().nanoTime();
         }
         WebSockets.sendPing(ByteBuffer.allocate(0), ch, null);
         scheduleHeartbeat();
@@ -802,7 +894,8 @@ public final class Connection implements Peer {
         }
         Duration lifetime = Duration.ofNanos(services.clock().nanoTime() - openedNanos);
         forEachListener(l -> l.onClosed(this, code, reason, lifetime));
-        log.info("closed connection {} subject={} code={} reason={}", id, identity.subject(), code, reason);
+        withConnectionMdc(() -> log.info("closed connection {} subject={} code={} reason={}", id, identity.subject(),
+                code, reason));
     }
 
     private void runOnIoThread(Runnable task) {
@@ -815,6 +908,24 @@ public final class Connection implements Peer {
             task.run();
         } else {
             io.execute(task);
+        }
+    }
+
+    /**
+     * Runs {@code logging} with this connection's id in the MDC, for log lines written on threads
+     * other than the reader (which keeps it there), restoring whatever the thread had.
+     */
+    private void withConnectionMdc(Runnable logging) {
+        String previous = MDC.get(MDC_CONNECTION_ID);
+        MDC.put(MDC_CONNECTION_ID, id.value());
+        try {
+            logging.run();
+        } finally {
+            if (previous == null) {
+                MDC.remove(MDC_CONNECTION_ID);
+            } else {
+                MDC.put(MDC_CONNECTION_ID, previous);
+            }
         }
     }
 

@@ -10,10 +10,12 @@ import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
+import dev.roomcast.core.UpgradeRecord;
 import dev.roomcast.hub.Admission;
 import dev.roomcast.hub.JoinResult;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
@@ -21,6 +23,7 @@ import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
 import io.undertow.websockets.spi.AsyncWebSocketHttpServerExchange;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -35,6 +38,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +60,8 @@ public final class UpgradeHandler implements HttpHandler {
     public static final String ROOM_PASSWORD_HEADER = "X-Roomcast-Room-Password";
 
     private static final Set<String> SUBPROTOCOLS = Set.of(SUBPROTOCOL_V1, SUBPROTOCOL_BATCH_V1);
+    /** When the upgrade started and the trace headers it came with, for the listeners' {@link UpgradeRecord}. */
+    private static final AttachmentKey<Attempt> ATTEMPT = AttachmentKey.create(Attempt.class);
 
     private final ConnectionServices services;
     private final Optional<TokenAuthenticator> tokens;
@@ -76,8 +82,15 @@ public final class UpgradeHandler implements HttpHandler {
                            Optional<String> roomPassword) {
     }
 
+    /** What telemetry needs of an upgrade request beyond its outcome. */
+    private record Attempt(Instant start, Optional<String> traceparent, Optional<String> tracestate) {
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) {
+        exchange.putAttachment(ATTEMPT, new Attempt(services.clock().now(),
+                Optional.ofNullable(exchange.getRequestHeaders().getFirst("traceparent")),
+                Optional.ofNullable(exchange.getRequestHeaders().getFirst("tracestate"))));
         RoomcastConfig config = services.config();
         // 1. method
         if (!exchange.getRequestMethod().equals(Methods.GET)) {
@@ -130,7 +143,7 @@ public final class UpgradeHandler implements HttpHandler {
             token = firstQuery(exchange, "access_token");
         }
         if (token.isEmpty() && !config.allowUnauthenticated()) {
-            reject(exchange, ErrorCode.TOKEN_REQUIRED, "no bearer token", Map.of());
+            reject(exchange, ErrorCode.TOKEN_REQUIRED, "no bearer token", Map.of(), Optional.of("missing"));
             return;
         }
         if (!services.hub().isRunning()) {
@@ -149,13 +162,15 @@ public final class UpgradeHandler implements HttpHandler {
         Identity identity;
         if (request.token().isPresent()) {
             if (tokens.isEmpty()) {
-                reject(exchange, ErrorCode.INVALID_TOKEN, "token supplied but no authenticator is configured", Map.of());
+                reject(exchange, ErrorCode.INVALID_TOKEN, "token supplied but no authenticator is configured", Map.of(),
+                        Optional.of("no_authenticator"));
                 return;
             }
             switch (tokens.get().authenticate(request.token().get())) {
                 case AuthResult.Authenticated ok -> identity = ok.identity();
                 case AuthResult.Rejected no -> {
-                    reject(exchange, ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(), Map.of());
+                    reject(exchange, ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(), Map.of(),
+                            Optional.of(no.reason()));
                     return;
                 }
             }
@@ -167,6 +182,7 @@ public final class UpgradeHandler implements HttpHandler {
             RoomDecision decision = services.roomAuthorizer().authorize(
                     new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), request.clientAddress()));
             if (decision instanceof RoomDecision.Denied denied) {
+                notifyListeners(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
                 reject(exchange, denied.code(), "room " + room + " refused: " + denied.reason(), Map.of());
                 return;
             }
@@ -184,6 +200,11 @@ public final class UpgradeHandler implements HttpHandler {
                 return;
             }
         }
+        // Reported before anything can close the connection, so a listener sees the upgrade before the close.
+        Attempt attempt = exchange.getAttachment(ATTEMPT);
+        UpgradeRecord accepted = UpgradeRecord.accepted(id, attempt.traceparent(), attempt.tracestate(), attempt.start(),
+                services.clock().now());
+        notifyListeners(l -> l.onUpgradeAttempted(accepted));
         exchange.getConnection().addCloseListener(c -> connection.abandonIfNotAttached());
         AsyncWebSocketHttpServerExchange facade = new AsyncWebSocketHttpServerExchange(exchange, NO_PEER_TRACKING);
         exchange.upgradeChannel((streamConnection, upgraded) -> {
@@ -194,6 +215,12 @@ public final class UpgradeHandler implements HttpHandler {
     }
 
     private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers) {
+        reject(exchange, code, detail, headers, Optional.empty());
+    }
+
+    /** Refuses the upgrade; {@code authFailure} is the short fixed word of a token refusal, never the token. */
+    private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers,
+                        Optional<String> authFailure) {
         log.info("upgrade refused {} {} from {}: {}", code.httpStatus(), code, clientAddress(exchange), detail);
         for (ConnectionListener l : services.listeners()) {
             try {
@@ -202,7 +229,23 @@ public final class UpgradeHandler implements HttpHandler {
                 log.warn("a connection listener failed", e);
             }
         }
+        Attempt attempt = exchange.getAttachment(ATTEMPT);
+        if (attempt != null) {
+            UpgradeRecord rejected = UpgradeRecord.rejected(code, authFailure, attempt.traceparent(), attempt.tracestate(),
+                    attempt.start(), services.clock().now());
+            notifyListeners(l -> l.onUpgradeAttempted(rejected));
+        }
         HttpExchanges.reject(exchange, code, headers);
+    }
+
+    private void notifyListeners(Consumer<ConnectionListener> call) {
+        for (ConnectionListener l : services.listeners()) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                log.warn("a connection listener failed", e);
+            }
+        }
     }
 
     private static boolean hasToken(HeaderValues values, String expected) {
