@@ -138,12 +138,22 @@ public final class EnvelopeCodec {
 
     /**
      * Converts a payload tree into an application type; a missing, null or mismatched payload throws
-     * {@link RoomcastException} with {@link ErrorCode#INVALID_PAYLOAD}.
+     * {@link RoomcastException} with {@link ErrorCode#INVALID_PAYLOAD}. Events without a payload
+     * register {@code Void.class} (the handler gets null) or {@code JsonNode.class} (it gets a null node).
      */
     public <T> T readPayload(JsonNode payload, Class<T> type) {
         if (payload == null || payload.isNull() || payload.isMissingNode()) {
+            if (type == Void.class) {
+                return null; // an event registered with Void carries no payload by design
+            }
+            if (type.isAssignableFrom(NullNode.class)) {
+                return type.cast(NullNode.getInstance());
+            }
             // Jackson would hand the handler a null; a typed handler is promised a value.
             throw new RoomcastException(ErrorCode.INVALID_PAYLOAD, "no payload for " + type.getSimpleName());
+        }
+        if (type == Void.class) {
+            throw new RoomcastException(ErrorCode.INVALID_PAYLOAD, "expected no payload");
         }
         try {
             return mapper.treeToValue(payload, type);

@@ -98,6 +98,10 @@ class EnvelopeCodecTest {
         Envelope noPayload = ((DecodeResult.Decoded) big.decode("{\"type\":\"move\"}")).envelope();
         assertThatThrownBy(() -> big.readPayload(noPayload.payload(), Move.class))
                 .isInstanceOfSatisfying(RoomcastException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PAYLOAD));
+        assertThat(big.readPayload(noPayload.payload(), Void.class)).isNull();
+        assertThat(big.readPayload(noPayload.payload(), com.fasterxml.jackson.databind.JsonNode.class).isNull()).isTrue();
+        assertThatThrownBy(() -> big.readPayload(big.parseJson("{\"x\":1}").orElseThrow(), Void.class))
+                .isInstanceOf(RoomcastException.class);
     }
 
     @Test

@@ -198,7 +198,6 @@ public final class Hub implements HubStats {
         while (true) {
             Room room = rooms.computeIfAbsent(name, Room::new);
             JoinResult result;
-            boolean added = false;
             Frame duplicateReply = null;
             room.lock().lock();
             try {
@@ -217,32 +216,14 @@ public final class Hub implements HubStats {
                     result = new JoinResult.Refused(JoinResult.Reason.RATE_LIMITED);
                 } else if (!reserveRegistration()) {
                     result = new JoinResult.Refused(JoinResult.Reason.REGISTRATIONS_FULL);
-                } else if (config.maxRoomConnections() > 0 && room.memberMap().size() >= config.maxRoomConnections()) {
+                } else if (config.maxRoomConnections() > 0 && room.occupancy() >= config.maxRoomConnections()) {
                     registrations.decrementAndGet();
                     result = new JoinResult.Refused(JoinResult.Reason.ROOM_FULL);
                 } else {
-                    List<RoomMember> list = new ArrayList<>(memberList(room));
-                    list.add(member.asRoomMember());
-                    list.sort(MEMBER_ORDER);
-                    // The reply is queued before the member becomes visible to fan-out, so no message of
-                    // the room can overtake it. Nothing here may wait (disconnects take this lock on I/O
-                    // threads), so a joiner whose queue is full right now is refused rather than waited for.
-                    Frame reply = codec.encode(joinedEvent(name, list, replyId));
-                    if (!peer.trySend(reply)) {
-                        registrations.decrementAndGet();
-                        result = new JoinResult.Refused(JoinResult.Reason.SEND_QUEUE_FULL);
-                    } else if (!member.enter(name)) { // disconnected meanwhile: it would never leave this room
-                        registrations.decrementAndGet();
-                        result = new JoinResult.Refused(JoinResult.Reason.NOT_CONNECTED);
-                    } else {
-                        room.memberMap().put(peer.id(), member);
-                        added = true;
-                        result = new JoinResult.Joined(name, list, false);
-                        // Announced under the lock, so presence events leave in the order of the changes.
-                        announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
-                    }
+                    room.addPendingJoin(); // admitted: counts against the limits until the lane makes it visible
+                    result = null;
                 }
-                if (room.memberMap().isEmpty() && !added) {
+                if (result != null && room.isEmpty()) {
                     retire(room);
                 }
             } finally {
@@ -251,13 +232,88 @@ public final class Hub implements HubStats {
             if (duplicateReply != null) {
                 peer.send(duplicateReply);
             }
-            if (added) {
+            if (result == null) {
+                result = joinOnLane(room, member, peer, replyId);
+            }
+            if (result instanceof JoinResult.Joined joined && !joined.alreadyMember()) {
                 listeners.forEach(l -> safely(() -> l.onJoined(peer, name)));
             } else if (result instanceof JoinResult.Refused r) {
                 listeners.forEach(l -> safely(() -> l.onJoinRefused(peer, name, r.code())));
             }
             return result;
         }
+    }
+
+    /**
+     * Makes an admitted join visible on the room's lane, the thread that runs the room's broadcasts in
+     * order. There the {@code joined} reply is queued and the member added with no broadcast of the
+     * room in between: every earlier broadcast went out without the joiner, every later one reaches it
+     * after its reply. So a client that has read {@code joined} receives everything published after.
+     * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads).
+     */
+    private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId) {
+        CompletableFuture<JoinResult> done = new CompletableFuture<>();
+        Runnable step = () -> done.complete(completeJoin(room, member, peer, replyId));
+        if (lanes.isLaneThread()) {
+            step.run(); // a lane must not wait for a job queued behind itself
+        } else if (!lanes.submit(room.name(), step)) {
+            JoinResult.Reason why = state == State.RUNNING ? JoinResult.Reason.BUSY : JoinResult.Reason.STOPPED;
+            return abandonJoin(room, why);
+        }
+        return done.join();
+    }
+
+    /** Runs on the room's lane: queue the reply, then make the member visible and announce it. */
+    private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId) {
+        RoomName name = room.name();
+        room.lock().lock();
+        try {
+            room.removePendingJoin();
+            if (state != State.RUNNING) {
+                return undoJoin(room, JoinResult.Reason.STOPPED);
+            }
+            if (room.memberMap().containsKey(peer.id())) { // a concurrent join of the same peer got here first
+                registrations.decrementAndGet();
+                return new JoinResult.Joined(name, memberList(room), true);
+            }
+            List<RoomMember> list = new ArrayList<>(memberList(room));
+            list.add(member.asRoomMember());
+            list.sort(MEMBER_ORDER);
+            // Nothing under this lock may wait (disconnects take it on I/O threads), so a joiner whose
+            // queue is full right now is refused rather than waited for.
+            if (!peer.trySend(codec.encode(joinedEvent(name, list, replyId)))) {
+                return undoJoin(room, JoinResult.Reason.SEND_QUEUE_FULL);
+            }
+            if (!member.enter(name)) { // disconnected meanwhile: it would never leave this room
+                return undoJoin(room, JoinResult.Reason.NOT_CONNECTED);
+            }
+            room.memberMap().put(peer.id(), member);
+            // Announced under the lock, so presence events leave in the order of the changes.
+            announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
+            return new JoinResult.Joined(name, list, false);
+        } finally {
+            room.lock().unlock();
+        }
+    }
+
+    /** Takes back an admitted join that never reached its lane. */
+    private JoinResult abandonJoin(Room room, JoinResult.Reason why) {
+        room.lock().lock();
+        try {
+            room.removePendingJoin();
+            return undoJoin(room, why);
+        } finally {
+            room.lock().unlock();
+        }
+    }
+
+    /** Releases an admitted join's registration; called with the room's lock held. */
+    private JoinResult undoJoin(Room room, JoinResult.Reason why) {
+        registrations.decrementAndGet();
+        if (room.isEmpty()) {
+            retire(room);
+        }
+        return new JoinResult.Refused(why);
     }
 
     /** Removes a peer from a room; returns whether it was a member. Members left behind see a presence leave. */
@@ -279,7 +335,7 @@ public final class Hub implements HubStats {
             }
             member.rooms().remove(name);
             registrations.decrementAndGet();
-            if (room.memberMap().isEmpty()) {
+            if (room.isEmpty()) {
                 retire(room);
             }
             // Under the lock, like the join's: a leave can never be announced before its join.

@@ -46,6 +46,8 @@ public sealed interface JoinResult {
         REGISTRATIONS_FULL(ErrorCode.HUB_FULL),
         /** The room's member limit is reached. */
         ROOM_FULL(ErrorCode.ROOM_FULL),
+        /** The room's broadcast lane had no room for the join step (the job queue is full). */
+        BUSY(ErrorCode.HUB_FULL),
         /**
          * The joiner's send queue was full, so its {@code joined} reply could not be queued ahead of the
          * room's messages; the client is behind and should read, then retry.

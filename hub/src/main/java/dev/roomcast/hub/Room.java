@@ -19,6 +19,8 @@ final class Room {
     private final Map<ConnectionId, Member> members = new ConcurrentHashMap<>();
     /** Guarded by {@link #lock}: set when the room emptied and left the registry; a dead room takes no joins. */
     private boolean dead;
+    /** Guarded by {@link #lock}: joins admitted against the limits but not yet visible (waiting for the room's lane). */
+    private int pendingJoins;
 
     Room(RoomName name) {
         this.name = name;
@@ -38,6 +40,24 @@ final class Room {
 
     Map<ConnectionId, Member> memberMap() {
         return members;
+    }
+
+    /** Members plus admitted joins, for the capacity check. Called with the lock held. */
+    int occupancy() {
+        return members.size() + pendingJoins;
+    }
+
+    /** Whether the room has neither members nor admitted joins, so it may be retired. Lock held. */
+    boolean isEmpty() {
+        return members.isEmpty() && pendingJoins == 0;
+    }
+
+    void addPendingJoin() {
+        pendingJoins++;
+    }
+
+    void removePendingJoin() {
+        pendingJoins--;
     }
 
     boolean isDead() {

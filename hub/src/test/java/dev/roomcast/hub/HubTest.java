@@ -222,7 +222,8 @@ class HubTest {
         void everyRefusalReasonIsDistinctAndListedInCheckOrder() {
             assertThat(JoinResult.Reason.values()).containsExactly(JoinResult.Reason.STOPPED,
                     JoinResult.Reason.INVALID_ROOM, JoinResult.Reason.RATE_LIMITED, JoinResult.Reason.REGISTRATIONS_FULL,
-                    JoinResult.Reason.ROOM_FULL, JoinResult.Reason.SEND_QUEUE_FULL, JoinResult.Reason.NOT_CONNECTED);
+                    JoinResult.Reason.ROOM_FULL, JoinResult.Reason.BUSY, JoinResult.Reason.SEND_QUEUE_FULL,
+                    JoinResult.Reason.NOT_CONNECTED);
         }
 
         @Test

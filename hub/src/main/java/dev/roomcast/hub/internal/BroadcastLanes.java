@@ -60,6 +60,11 @@ public final class BroadcastLanes {
         return !(stopped.get() && queue.remove(job));
     }
 
+    /** Whether the calling thread is one of the lanes (a job must not wait for another job then). */
+    public boolean isLaneThread() {
+        return threads.contains(Thread.currentThread());
+    }
+
     /** Jobs waiting now, over all lanes. */
     public int queuedJobs() {
         int n = 0;

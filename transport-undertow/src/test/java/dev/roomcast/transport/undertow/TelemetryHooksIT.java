@@ -111,10 +111,10 @@ class TelemetryHooksIT {
 
     private TestServer start(RoomcastConfig config) {
         EventRouter router = EventRouter.builder()
-                .on("quit", Object.class, (ctx, p) -> {
+                .on("quit", Void.class, (ctx, p) -> {
                     throw new CloseConnection(CloseCode.NORMAL, "bye");
                 })
-                .on("boom", Object.class, (ctx, p) -> {
+                .on("boom", Void.class, (ctx, p) -> {
                     throw new IllegalStateException("boom");
                 })
                 .build();

@@ -209,7 +209,9 @@ public final class UpgradeHandler implements HttpHandler {
         AsyncWebSocketHttpServerExchange facade = new AsyncWebSocketHttpServerExchange(exchange, NO_PEER_TRACKING);
         exchange.upgradeChannel((streamConnection, upgraded) -> {
             WebSocketChannel channel = handshake.createChannel(facade, streamConnection, facade.getBufferPool());
-            connection.attach(channel);
+            // The upgrade completes on whichever thread wrote the 101 (here often the virtual thread that
+            // ran the checks); attach touches I/O-thread-owned state, so it runs on the channel's I/O thread.
+            channel.getIoThread().execute(() -> connection.attach(channel));
         });
         handshake.handshake(facade);
     }
