@@ -35,7 +35,15 @@ export default defineConfig({
         },
         {
           label: 'Guides',
-          items: [{ slug: 'guides/configuration' }, { slug: 'guides/observability' }],
+          items: [
+            { slug: 'guides/configuration' },
+            { slug: 'guides/authentication' },
+            { slug: 'guides/rooms-and-broadcast' },
+            { slug: 'guides/backpressure' },
+            { slug: 'guides/heartbeats' },
+            { slug: 'guides/shutdown' },
+            { slug: 'guides/observability' },
+          ],
         },
         {
           label: 'Examples',
