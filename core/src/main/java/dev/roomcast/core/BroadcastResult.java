@@ -30,6 +30,17 @@ public record BroadcastResult(int attempted, int enqueued, int dropped, int clos
         return new BroadcastResult(0, 0, 0, 0, 0, Optional.of(why));
     }
 
+    /**
+     * The error code a client or operator sees when a broadcast was refused as a whole:
+     * {@link ErrorCode#HUB_FULL} for a full job queue (try again), {@link ErrorCode#SHUTTING_DOWN} when stopped.
+     */
+    public static ErrorCode errorCodeOf(Rejection why) {
+        return switch (why) {
+            case STOPPED -> ErrorCode.SHUTTING_DOWN;
+            case JOB_QUEUE_FULL -> ErrorCode.HUB_FULL;
+        };
+    }
+
     /** Whether every attempted member got the frame queued. */
     public boolean fullyDelivered() {
         return rejected.isEmpty() && enqueued == attempted;

@@ -109,7 +109,7 @@ public final class AdminBroadcastHandler implements HttpHandler {
         }
         if (result.rejected().isPresent()) {
             log.info("admin broadcast rejected by the hub: {}", result.rejected().get());
-            HttpExchanges.write(exchange, HttpResponse.error(ErrorCode.SHUTTING_DOWN,
+            HttpExchanges.write(exchange, HttpResponse.error(BroadcastResult.errorCodeOf(result.rejected().get()),
                     "the hub refused the broadcast (" + result.rejected().get() + ")"));
             return;
         }

@@ -478,9 +478,13 @@ public final class Connection implements Peer {
         if (!services.hub().roomsOf(id).contains(name)) {
             throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
         }
-        services.hub().broadcastRoom(name,
+        BroadcastResult refused = services.hub().broadcastRoom(name,
                 Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject())
-                        .withTraceparent(eventTraceparent), Optional.empty());
+                        .withTraceparent(eventTraceparent), Optional.empty()).getNow(null);
+        // A broadcast refused as a whole completes at once; the publisher hears why instead of silence.
+        if (refused != null && refused.rejected().isPresent()) {
+            throw new RoomcastException(BroadcastResult.errorCodeOf(refused.rejected().get()), "publish refused by the hub");
+        }
     }
 
     private void onApplicationEvent(Envelope envelope) throws Exception {
