@@ -12,11 +12,11 @@ import javax.crypto.spec.SecretKeySpec;
  * compact JWS and nothing else (no claims), the least any token-authenticated server must do, so the
  * raw floor pays for the HMAC as Roomcast does.
  */
-final class Hs256Signature {
+public final class Hs256Signature {
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
 
-    Hs256Signature(byte[] secret) {
+    public Hs256Signature(byte[] secret) {
         this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
         this.macs = ThreadLocal.withInitial(() -> {
             try {
@@ -29,7 +29,7 @@ final class Hs256Signature {
         });
     }
 
-    boolean verify(String token) {
+    public boolean verify(String token) {
         int first = token.indexOf('.');
         int second = first < 0 ? -1 : token.indexOf('.', first + 1);
         if (first <= 0 || second <= first + 1 || second == token.length() - 1) {
