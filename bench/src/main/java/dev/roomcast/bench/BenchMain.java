@@ -19,6 +19,8 @@ import java.util.Map;
  * BenchMain handshake [--server …] [--cycles 5000] [--workers 32]
  * BenchMain suite     [--out bench/results/latest.json] [--quick] [--skip-jmh]
  * BenchMain jmh       [JMH options]
+ * BenchMain ab SCENARIO --server-classes DIR [--repeats 3] [scenario options]
+ *                     (Roomcast as built against Roomcast with DIR's classes first: a proposed change)
  * common: --dial-concurrency 64 --source-addresses 8 --timeout-seconds 120 --server-jvm "-XX:…"
  *         --send-behavior BLOCK|DROP|CLOSE --send-queue 256 --presence false  (Roomcast server only)
  * </pre>
@@ -41,6 +43,7 @@ public final class BenchMain {
         switch (command) {
             case "suite" -> Suite.main(Options.parse(rest));
             case "jmh" -> org.openjdk.jmh.Main.main(rest.toArray(String[]::new));
+            case "ab" -> AbComparison.main(rest.get(0), Options.parse(rest.subList(1, rest.size())));
             default -> {
                 Map<String, Object> result = Scenarios.run(command, Options.parse(rest));
                 System.out.println(JSON.writeValueAsString(result));

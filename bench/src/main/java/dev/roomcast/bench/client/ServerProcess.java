@@ -70,6 +70,15 @@ public final class ServerProcess implements AutoCloseable {
      * @param options   extra {@code --name value} options for ServerMain
      */
     public static ServerProcess start(String kind, byte[] secret, List<String> jvmFlags, List<String> options) {
+        return start(kind, secret, jvmFlags, options, "");
+    }
+
+    /**
+     * Starts a server JVM whose class path begins with {@code classpathPrefix} (empty for none): a
+     * directory of patched framework classes, to measure a proposed change against the build as is.
+     */
+    public static ServerProcess start(String kind, byte[] secret, List<String> jvmFlags, List<String> options,
+                                      String classpathPrefix) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xms256m");
@@ -80,7 +89,8 @@ public final class ServerProcess implements AutoCloseable {
         }
         cmd.addAll(jvmFlags);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        String cp = System.getProperty("java.class.path");
+        cmd.add(classpathPrefix.isEmpty() ? cp : classpathPrefix + java.io.File.pathSeparator + cp);
         cmd.add("dev.roomcast.bench.server.ServerMain");
         cmd.add("--kind");
         cmd.add(kind);

@@ -147,7 +147,7 @@ public final class CycleScenario {
 
         byte[] secret = Common.newSecret();
         TokenMinter minter = Common.minter(secret);
-        try (ServerProcess proc = ServerProcess.start(server, secret, o.serverJvmFlags(), o.serverOptions())) {
+        try (ServerProcess proc = ServerProcess.start(server, secret, o.serverJvmFlags(), o.serverOptions(), o.serverClasspathPrefix())) {
             client = new LoadClient(new InetSocketAddress("127.0.0.1", proc.port()), threads, sources, workers,
                     timeoutNanos + TimeUnit.SECONDS.toNanos(30));
             try {
@@ -190,6 +190,9 @@ public final class CycleScenario {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("scenario", churn ? "churn" : "handshake");
                 r.put("server", server);
+                if (!o.serverClasspathPrefix().isEmpty()) {
+                    r.put("serverClasses", o.serverClasspathPrefix());
+                }
                 r.put("cycles", ok);
                 r.put("errors", errors);
                 r.put("workers", workers);

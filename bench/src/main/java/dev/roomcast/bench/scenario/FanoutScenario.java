@@ -80,7 +80,7 @@ public final class FanoutScenario {
 
         byte[] secret = Common.newSecret();
         TokenMinter minter = Common.minter(secret);
-        try (ServerProcess proc = ServerProcess.start(server, secret, o.serverJvmFlags(), o.serverOptions());
+        try (ServerProcess proc = ServerProcess.start(server, secret, o.serverJvmFlags(), o.serverOptions(), o.serverClasspathPrefix());
              LoadClient client = new LoadClient(new InetSocketAddress("127.0.0.1", proc.port()), threads, sources, dial,
                      timeoutNanos + TimeUnit.SECONDS.toNanos(30))) {
             Map<NioLoop, LoopStats> statsByLoop = new LinkedHashMap<>();
@@ -232,6 +232,9 @@ public final class FanoutScenario {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("scenario", rate > 0 ? "fanout-rate" : "fanout");
             r.put("server", server);
+            if (!o.serverClasspathPrefix().isEmpty()) {
+                r.put("serverClasses", o.serverClasspathPrefix());
+            }
             r.put("subscribers", ready);
             r.put("messages", messages);
             r.put("warmupMessages", warmup);
@@ -249,6 +252,9 @@ public final class FanoutScenario {
             r.put("latencyMicros", Common.micros(latency));
             r.put("clientCpuSeconds", Common.seconds(clientCpu));
             r.put("serverCpuSeconds", Common.seconds(serverCpu));
+            // CPU per delivery is steadier than deliveries/s when the machine is shared.
+            r.put("serverCpuMicrosPerDelivery", measured > 0 ? Common.round(serverCpu / 1e3 / measured, 3) : null);
+            r.put("clientCpuMicrosPerDelivery", measured > 0 ? Common.round(clientCpu / 1e3 / measured, 3) : null);
             r.put("serverRssKib", serverRss);
             r.put("connectSeconds", Common.round(connectNanos / 1e9, 3));
             r.put("connectP99Millis", Common.round(connectLatency.getValueAtPercentile(99) / 1e6, 2));
@@ -266,11 +272,12 @@ public final class FanoutScenario {
     static String summary(Map<String, Object> r) {
         @SuppressWarnings("unchecked")
         Map<String, Double> lat = (Map<String, Double>) r.get("latencyMicros");
-        return String.format("%s %-15s N=%s M=%s S=%sB rate=%s: %,d deliveries/s, lost %s, dup %s, ooo %s; latency µs p50 %s p99 %s p99.9 %s max %s; cpu client %ss server %ss",
+        return String.format("%s %-15s N=%s M=%s S=%sB rate=%s: %,d deliveries/s, lost %s, dup %s, ooo %s; latency µs p50 %s p99 %s p99.9 %s max %s; cpu client %ss server %ss (%s µs/delivery)",
                 r.get("scenario"), r.get("server"), r.get("subscribers"), r.get("messages"), r.get("payloadBytes"),
                 ((Integer) r.get("rate")) == 0 ? "max(window " + r.get("window") + ")" : r.get("rate") + "/s",
                 (Long) r.get("deliveriesPerSecond"), r.get("lost"), r.get("duplicated"), r.get("outOfOrder"),
-                lat.get("p50"), lat.get("p99"), lat.get("p99_9"), lat.get("max"), r.get("clientCpuSeconds"), r.get("serverCpuSeconds"));
+                lat.get("p50"), lat.get("p99"), lat.get("p99_9"), lat.get("max"), r.get("clientCpuSeconds"), r.get("serverCpuSeconds"),
+                r.get("serverCpuMicrosPerDelivery"));
     }
 
     /** Waits until {@code expected} unique deliveries, {@code quietMillis} without progress, or the deadline. */

@@ -47,7 +47,7 @@ public final class IdleScenario {
         for (int i = 0; i < n; i++) {
             tokens.add(Common.token(minter, "u" + i));
         }
-        try (ServerProcess proc = ServerProcess.start(server, secret, o.serverJvmFlags(), o.serverOptions());
+        try (ServerProcess proc = ServerProcess.start(server, secret, o.serverJvmFlags(), o.serverOptions(), o.serverClasspathPrefix());
              LoadClient client = new LoadClient(new InetSocketAddress("127.0.0.1", proc.port()), threads, sources, dial,
                      timeoutNanos + TimeUnit.SECONDS.toNanos(30))) {
             // Warm-up: a few connections come and go, so lazily loaded classes and pools are not counted per connection.
@@ -71,6 +71,9 @@ public final class IdleScenario {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("scenario", "idle");
             r.put("server", server);
+            if (!o.serverClasspathPrefix().isEmpty()) {
+                r.put("serverClasses", o.serverClasspathPrefix());
+            }
             r.put("connections", n);
             r.put("room", room.isEmpty() ? null : room);
             r.put("ready", batch.ready);

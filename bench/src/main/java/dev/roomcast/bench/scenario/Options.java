@@ -85,6 +85,11 @@ public final class Options {
         return out;
     }
 
+    /** Directory or jar put before the server's class path ({@code --server-classes}), or empty. */
+    public String serverClasspathPrefix() {
+        return values.getOrDefault("server-classes", "");
+    }
+
     /** Options passed through to the server process. */
     public List<String> serverOptions() {
         List<String> out = new ArrayList<>();

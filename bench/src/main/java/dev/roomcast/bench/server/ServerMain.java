@@ -75,13 +75,23 @@ public final class ServerMain {
                     System.out.println("STATS " + stats(server, pid));
                     System.out.flush();
                 }
-                case "QUIT" -> {
-                    // The measurement is over: exit without a graceful stop, which would only add
-                    // time (and, for Roomcast, log rejected close tasks of connections cut mid-stop).
-                    Runtime.getRuntime().halt(0);
-                }
+                case "QUIT" -> exit();
                 default -> System.err.println("bench server: unknown command " + line);
             }
+        }
+        exit();
+    }
+
+    /**
+     * The measurement is over: exit without a graceful server stop, which would only add time (and,
+     * for Roomcast, log rejected close tasks of connections cut mid-stop). With a JFR recording the
+     * shutdown hooks must run, so that it is written.
+     */
+    private static void exit() {
+        boolean recording = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .anyMatch(a -> a.startsWith("-XX:StartFlightRecording"));
+        if (recording) {
+            System.exit(0);
         }
         Runtime.getRuntime().halt(0);
     }
