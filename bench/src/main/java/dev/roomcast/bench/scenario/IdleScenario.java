@@ -87,6 +87,7 @@ public final class IdleScenario {
             r.put("heldHeapBytes", held.get("heapUsedBytes").asLong());
             r.put("baseRssKib", base.get("rssKib").asLong());
             r.put("heldRssKib", held.get("rssKib").asLong());
+            r.put("heldHeapCommittedBytes", held.get("heapCommittedBytes").asLong());
             r.put("serverThreads", held.get("threads").asInt());
             batch.closeAll();
             return r;
