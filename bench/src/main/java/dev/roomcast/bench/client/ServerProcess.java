@@ -132,12 +132,21 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Asks the server for its stats after a forced GC (heap, RSS, CPU, connections). */
     public JsonNode stats() {
+        return ask("STATS");
+    }
+
+    /** Asks the server for its counters (for Roomcast: what broadcasts did at members' queues); no GC. */
+    public JsonNode counters() {
+        return ask("COUNTERS");
+    }
+
+    private JsonNode ask(String command) {
         try {
-            commands.write("STATS\n");
+            commands.write(command + "\n");
             commands.flush();
             String line = lines.poll(60, TimeUnit.SECONDS);
             if (line == null) {
-                throw new IllegalStateException("server " + kind + " did not answer STATS within 60 s");
+                throw new IllegalStateException("server " + kind + " did not answer " + command + " within 60 s");
             }
             return JSON.readTree(line.substring(6));
         } catch (IOException e) {

@@ -207,6 +207,7 @@ public final class FanoutScenario {
             long clientCpu = Common.selfCpuNanos() - clientCpu0;
             long serverCpu = proc.cpuNanos() - serverCpu0;
             long serverRss = proc.rssKib();
+            Object serverCounters = BenchJson.toMap(proc.counters());
             tearingDown.set(true);
 
             // Gather per-loop results on their own threads (happens-before via the futures).
@@ -259,6 +260,7 @@ public final class FanoutScenario {
             r.put("connectSeconds", Common.round(connectNanos / 1e9, 3));
             r.put("connectP99Millis", Common.round(connectLatency.getValueAtPercentile(99) / 1e6, 2));
             r.put("unexpectedCloses", unexpectedCloses.get());
+            r.put("serverCounters", serverCounters);
             r.put("publisherLagMaxMillis", Common.round(pr.maxLagNanos / 1e6, 3));
             r.put("windowStalls", pr.stalls);
             for (WsConnection c : subscribers) {

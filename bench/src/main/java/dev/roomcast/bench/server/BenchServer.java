@@ -8,6 +8,11 @@ interface BenchServer {
     /** Open WebSocket connections now. */
     int connections();
 
+    /** Server-side counters as a JSON object (e.g. what broadcasts did at members' queues), or {@code {}}. */
+    default String counters() {
+        return "{}";
+    }
+
     /** Stops serving; idempotent. */
     void stop();
 }

@@ -19,6 +19,7 @@ import java.util.Map;
  * bound, then answers lines on standard input:
  * <ul>
  *   <li>{@code STATS}: forces garbage collection and prints {@code STATS {"heapUsedBytes":…,…}};</li>
+ *   <li>{@code COUNTERS}: prints {@code STATS {…}} with server-side counters, no GC;</li>
  *   <li>{@code QUIT} or end of input: exits at once.</li>
  * </ul>
  * It also exits by itself after {@code --max-seconds} (default 900), so it never outlives a run.
@@ -73,6 +74,10 @@ public final class ServerMain {
             switch (line.trim()) {
                 case "STATS" -> {
                     System.out.println("STATS " + stats(server, pid));
+                    System.out.flush();
+                }
+                case "COUNTERS" -> {
+                    System.out.println("STATS " + server.counters());
                     System.out.flush();
                 }
                 case "QUIT" -> exit();
