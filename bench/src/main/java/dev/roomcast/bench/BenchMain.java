@@ -19,6 +19,7 @@ import java.util.Map;
  * BenchMain handshake [--server …] [--cycles 5000] [--workers 32]
  * BenchMain suite     [--out bench/results/latest.json] [--quick] [--skip-jmh]
  * BenchMain jmh       [JMH options]
+ * BenchMain retarget  bench/results/latest.json   (recompute ratios and targets of a results file)
  * BenchMain ab SCENARIO --server-classes DIR [--repeats 3] [scenario options]
  *                     (Roomcast as built against Roomcast with DIR's classes first: a proposed change)
  * common: --dial-concurrency 64 --source-addresses 8 --timeout-seconds 120 --server-jvm "-XX:…"
@@ -42,6 +43,7 @@ public final class BenchMain {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         switch (command) {
             case "suite" -> Suite.main(Options.parse(rest));
+            case "retarget" -> Suite.retarget(java.nio.file.Path.of(rest.get(0)));
             case "jmh" -> org.openjdk.jmh.Main.main(rest.toArray(String[]::new));
             case "ab" -> AbComparison.main(rest.get(0), Options.parse(rest.subList(1, rest.size())));
             default -> {

@@ -71,6 +71,12 @@ public final class LoadClient implements AutoCloseable {
      */
     public WsConnection dial(NioLoop loop, WsHandler handler, String path, String token, String subprotocol, long maxWaitMillis)
             throws InterruptedException {
+        return dial(loop, handler, path, token, subprotocol, maxWaitMillis, null);
+    }
+
+    /** As {@link #dial(NioLoop, WsHandler, String, String, String, long)}, with the scenario's state set before it connects. */
+    public WsConnection dial(NioLoop loop, WsHandler handler, String path, String token, String subprotocol, long maxWaitMillis,
+                             Object attachment) throws InterruptedException {
         if (opened.incrementAndGet() > MAX_CONNECTIONS) {
             opened.decrementAndGet();
             throw new IllegalStateException("connections: expected at most " + MAX_CONNECTIONS + " open at once");
@@ -80,6 +86,7 @@ public final class LoadClient implements AutoCloseable {
             return null;
         }
         WsConnection c = new WsConnection(loop, handler, target, path, token, subprotocol);
+        c.attachment = attachment; // published to the loop thread by execute()
         InetAddress source = nextSource();
         loop.execute(() -> c.connect(source));
         return c;

@@ -118,18 +118,19 @@ public final class NioLoop implements AutoCloseable {
                 var keys = selector.selectedKeys();
                 if (!keys.isEmpty()) {
                     for (SelectionKey key : keys) {
-                        ((WsConnection) key.attachment()).onReady(key);
+                        WsConnection c = (WsConnection) key.attachment();
+                        safely(() -> c.onReady(key));
                     }
                     keys.clear();
                 }
                 Runnable task;
                 int budget = 10_000;
                 while (budget-- > 0 && (task = tasks.poll()) != null) {
-                    task.run();
+                    safely(task);
                 }
                 now = System.nanoTime();
                 while ((next = timers.peek()) != null && next.dueNanos - now <= 0) {
-                    timers.poll().task.run();
+                    safely(timers.poll().task);
                 }
             }
         } catch (IOException e) {
@@ -145,6 +146,16 @@ public final class NioLoop implements AutoCloseable {
             } catch (IOException ignored) {
                 // closing anyway
             }
+        }
+    }
+
+    /** A failing callback is reported and the loop goes on: one bad connection must not end the others. */
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            System.err.println("bench client: a callback failed: " + e);
+            e.printStackTrace();
         }
     }
 

@@ -168,11 +168,11 @@ public final class FanoutScenario {
             for (int i = 0; i < n; i++) {
                 NioLoop loop = client.loops().get(i % threads);
                 String token = Common.token(minter, "s" + i);
-                WsConnection c = client.dial(loop, subscriberHandler, "/ws?room=" + ROOM, token, Common.BATCH, 30_000);
+                WsConnection c = client.dial(loop, subscriberHandler, "/ws?room=" + ROOM, token, Common.BATCH, 30_000,
+                        new Subscriber(total, statsByLoop.get(loop)));
                 if (c == null) {
                     throw new IllegalStateException("dialing stalled: no connection became ready within 30 s");
                 }
-                c.attachment = new Subscriber(total, statsByLoop.get(loop));
                 subscribers.add(c);
             }
             NioLoop pubLoop = client.loops().get(0);
