@@ -54,6 +54,7 @@ export default defineConfig({
           items: [
             { slug: 'reference/environment-variables' },
             { slug: 'reference/error-codes' },
+            { slug: 'reference/benchmarks' },
           ],
         },
       ],
