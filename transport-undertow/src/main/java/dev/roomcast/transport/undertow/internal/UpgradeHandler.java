@@ -206,14 +206,46 @@ public final class UpgradeHandler implements HttpHandler {
                 services.clock().now());
         notifyListeners(l -> l.onUpgradeAttempted(accepted));
         exchange.getConnection().addCloseListener(c -> connection.abandonIfNotAttached());
-        AsyncWebSocketHttpServerExchange facade = new AsyncWebSocketHttpServerExchange(exchange, NO_PEER_TRACKING);
-        exchange.upgradeChannel((streamConnection, upgraded) -> {
-            WebSocketChannel channel = handshake.createChannel(facade, streamConnection, facade.getBufferPool());
-            // The upgrade completes on whichever thread wrote the 101 (here often the virtual thread that
-            // ran the checks); attach touches I/O-thread-owned state, so it runs on the channel's I/O thread.
-            channel.getIoThread().execute(() -> connection.attach(channel));
+        // The 101 is written from the I/O thread, not from this virtual thread: Undertow's buffer pool
+        // keeps a thread-local cache (pooled direct buffers and a finalizer) for every thread that
+        // allocates, and a fresh virtual thread per upgrade would leave one such cache per connection.
+        exchange.dispatch(exchange.getIoThread(), () -> {
+            AsyncWebSocketHttpServerExchange facade = new AsyncWebSocketHttpServerExchange(exchange, NO_PEER_TRACKING);
+            exchange.upgradeChannel(new Upgrade(handshake, facade, connection));
+            handshake.handshake(facade);
         });
-        handshake.handshake(facade);
+    }
+
+    /**
+     * Completes one upgrade. Undertow keeps the upgrade listener reachable for the connection's whole
+     * life (from the HTTP connection object behind the upgraded socket), so the listener forgets the
+     * facade, and with it the exchange and the request headers, as soon as it has used them.
+     */
+    private static final class Upgrade implements io.undertow.server.HttpUpgradeListener {
+        private final Hybi13Handshake handshake;
+        private AsyncWebSocketHttpServerExchange facade;
+        private Connection connection;
+
+        Upgrade(Hybi13Handshake handshake, AsyncWebSocketHttpServerExchange facade, Connection connection) {
+            this.handshake = handshake;
+            this.facade = facade;
+            this.connection = connection;
+        }
+
+        @Override
+        public void handleUpgrade(org.xnio.StreamConnection streamConnection, HttpServerExchange exchange) {
+            AsyncWebSocketHttpServerExchange f = facade;
+            Connection c = connection;
+            facade = null;
+            connection = null;
+            WebSocketChannel channel = handshake.createChannel(f, streamConnection, f.getBufferPool());
+            // attach touches I/O-thread-owned state, so it must run on the channel's I/O thread.
+            if (Thread.currentThread() == channel.getIoThread()) {
+                c.attach(channel);
+            } else {
+                channel.getIoThread().execute(() -> c.attach(channel));
+            }
+        }
     }
 
     private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers) {
