@@ -24,6 +24,15 @@ public interface Peer {
     SendResult send(Frame frame);
 
     /**
+     * Like {@link #send(Frame)}, but a {@link SendBehavior#BLOCK} send waits at most {@code maxWait}
+     * (never longer than {@code sendTimeout}). Fan-out uses it so that all slow members of one
+     * broadcast share a single deadline instead of each adding a full timeout.
+     */
+    default SendResult send(Frame frame, java.time.Duration maxWait) {
+        return send(frame);
+    }
+
+    /**
      * Queues {@code frame} only if there is room right now; never waits and never applies the
      * full-queue behaviour. Fan-out calls this first so a slow member cannot delay the others.
      */

@@ -452,7 +452,7 @@ public final class Hub implements HubStats {
      * its queue gets the frame at once; then, only for the members whose queue was full, with the
      * configured {@code SendBehavior}.
      */
-    private static BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded) {
+    private BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded) {
         ConnectionId skip = excluded.orElse(null);
         int attempted = 0;
         int enqueued = 0;
@@ -476,8 +476,11 @@ public final class Hub implements HubStats {
         int closed = 0;
         int timedOut = 0;
         if (full != null) {
+            // One deadline for the whole broadcast: k slow members cost one sendTimeout, not k.
+            long deadline = System.nanoTime() + config.sendTimeout().toNanos();
             for (Peer peer : full) {
-                switch (peer.send(frame)) {
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                switch (peer.send(frame, left)) {
                     case ENQUEUED -> enqueued++;
                     case DROPPED -> dropped++;
                     case TIMED_OUT -> timedOut++;

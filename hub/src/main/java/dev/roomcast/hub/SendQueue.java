@@ -91,6 +91,16 @@ public final class SendQueue {
      *         {@link SendResult#CLOSED_SLOW} (the caller must close the connection with 1013) or {@link SendResult#NOT_OPEN}
      */
     public SendResult offer(Frame frame, boolean mayBlock) {
+        return offer(frame, mayBlock ? timeoutNanos : 0);
+    }
+
+    /**
+     * Like {@link #offer(Frame, boolean)}, but a {@link SendBehavior#BLOCK} offer waits at most
+     * {@code maxWaitNanos} (never longer than the send timeout); 0 means fail at once when full.
+     */
+    public SendResult offer(Frame frame, long maxWaitNanos) {
+        boolean mayBlock = maxWaitNanos > 0;
+        long waitNanos = Math.min(maxWaitNanos, timeoutNanos);
         boolean wake;
         lock.lock();
         try {
@@ -106,7 +116,7 @@ public final class SendQueue {
                         return SendResult.CLOSED_SLOW;
                     }
                     case BLOCK -> {
-                        if (!mayBlock || !awaitSpace()) {
+                        if (!mayBlock || !awaitSpace(waitNanos)) {
                             return closed ? SendResult.NOT_OPEN : SendResult.TIMED_OUT;
                         }
                     }
@@ -125,8 +135,8 @@ public final class SendQueue {
     }
 
     /** Waits for space; returns false on timeout, close or interrupt. Called with the lock held. */
-    private boolean awaitSpace() {
-        long remaining = timeoutNanos;
+    private boolean awaitSpace(long waitNanos) {
+        long remaining = waitNanos;
         try {
             while (!closed && frames.size() >= capacity) {
                 if (remaining <= 0) {

@@ -767,6 +767,26 @@ class HubTest {
         }
 
         @Test
+        void slowMembersOfOneBroadcastShareOneSendTimeoutInsteadOfEachAddingOne() {
+            start(settings().sendTimeout(Duration.ofMillis(300)).build());
+            List<RecordingPeer> fast = joinedMembers("alice");
+            List<RecordingPeer> slow = new java.util.ArrayList<>();
+            for (String name : List.of("slow-1", "slow-2", "slow-3")) {
+                // Each queue alone would wait 30 s; the broadcast's single deadline must cut that short.
+                RecordingPeer p = connect(peer(name).capacity(1).behavior(SendBehavior.BLOCK).timeout(LONG));
+                join(p, "lobby");
+                p.fillQueue();
+                slow.add(p);
+            }
+
+            BroadcastResult result = result(hub.broadcastRoom(LOBBY, message(LOBBY, 1), Optional.empty()));
+
+            assertThat(result).isEqualTo(new BroadcastResult(4, 1, 0, 0, 3, Optional.empty()));
+            fast.get(0).assertPushed("message");
+            slow.forEach(p -> p.assertPushed("joined")); // their queues still hold only the reply
+        }
+
+        @Test
         void broadcastAllReachesEachConnectionOnceWhateverItsRooms() {
             start(settings().build());
             RecordingPeer alice = connect("alice");

@@ -100,6 +100,11 @@ final class RecordingPeer implements Peer {
 
     @Override
     public SendResult send(Frame frame) {
+        return send(frame, java.time.Duration.ofDays(1)); // the queue caps the wait at its send timeout
+    }
+
+    @Override
+    public SendResult send(Frame frame, java.time.Duration maxWait) {
         lock.lock();
         try {
             sendCalls++;
@@ -110,7 +115,7 @@ final class RecordingPeer implements Peer {
         if (!isOpen()) {
             return SendResult.NOT_OPEN;
         }
-        SendResult result = queue.offer(frame, !onIoThread);
+        SendResult result = queue.offer(frame, onIoThread ? 0 : maxWait.toNanos());
         if (result == SendResult.CLOSED_SLOW) {
             close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "slow consumer"));
         }

@@ -576,11 +576,17 @@ public final class Connection implements Peer {
 
     @Override
     public SendResult send(Frame frame) {
+        return send(frame, services.config().sendTimeout());
+    }
+
+    @Override
+    public SendResult send(Frame frame, Duration maxWait) {
         if (closing.get() != null) {
             return SendResult.NOT_OPEN;
         }
         // An I/O thread must never wait, so a BLOCK send there fails at once instead.
-        SendResult result = queue.offer(frame, !(Thread.currentThread() instanceof XnioIoThread));
+        long waitNanos = Thread.currentThread() instanceof XnioIoThread ? 0 : maxWait.toNanos();
+        SendResult result = queue.offer(frame, waitNanos);
         if (result == SendResult.DROPPED || result == SendResult.TIMED_OUT || result == SendResult.CLOSED_SLOW) {
             forEachListener(l -> l.onSendRefused(this, result));
         }
