@@ -63,6 +63,8 @@ import org.slf4j.LoggerFactory;
 public final class Hub implements HubStats {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
     private static final Object ALL_LANE_KEY = new Object();
+    /** Most members a {@code joined} reply lists; its {@code memberCount} always gives the total. */
+    public static final int JOINED_MEMBER_LIMIT = 100;
 
     private enum State { RUNNING, SHUTTING_DOWN, STOPPED }
 
@@ -206,8 +208,8 @@ public final class Hub implements HubStats {
                 }
                 if (room.memberMap().containsKey(peer.id())) {
                     // Already a member: nothing changes, but the request still gets its answer.
-                    List<RoomMember> list = memberList(room);
-                    Frame reply = codec.encode(joinedEvent(name, list, replyId));
+                    List<RoomMember> list = memberSample(room, null);
+                    Frame reply = codec.encode(joinedEvent(name, list, room.memberMap().size(), replyId));
                     if (!peer.trySend(reply)) {
                         duplicateReply = reply;
                     }
@@ -274,14 +276,12 @@ public final class Hub implements HubStats {
             }
             if (room.memberMap().containsKey(peer.id())) { // a concurrent join of the same peer got here first
                 registrations.decrementAndGet();
-                return new JoinResult.Joined(name, memberList(room), true);
+                return new JoinResult.Joined(name, memberSample(room, null), true);
             }
-            List<RoomMember> list = new ArrayList<>(memberList(room));
-            list.add(member.asRoomMember());
-            list.sort(MEMBER_ORDER);
+            List<RoomMember> list = memberSample(room, member);
             // Nothing under this lock may wait (disconnects take it on I/O threads), so a joiner whose
             // queue is full right now is refused rather than waited for.
-            if (!peer.trySend(codec.encode(joinedEvent(name, list, replyId)))) {
+            if (!peer.trySend(codec.encode(joinedEvent(name, list, room.memberMap().size() + 1, replyId)))) {
                 return undoJoin(room, JoinResult.Reason.SEND_QUEUE_FULL);
             }
             if (!member.enter(name)) { // disconnected meanwhile: it would never leave this room
@@ -501,8 +501,8 @@ public final class Hub implements HubStats {
         broadcastRoom(room, Envelope.toRoom("presence", room, payload), excluded);
     }
 
-    private Envelope joinedEvent(RoomName room, List<RoomMember> list, Optional<String> replyId) {
-        ObjectNode payload = codec.mapper().createObjectNode();
+    private Envelope joinedEvent(RoomName room, List<RoomMember> list, int memberCount, Optional<String> replyId) {
+        ObjectNode payload = codec.mapper().createObjectNode().put("memberCount", memberCount);
         ArrayNode array = payload.putArray("members");
         for (RoomMember m : list) {
             array.add(memberNode(m));
@@ -516,6 +516,27 @@ public final class Hub implements HubStats {
 
     private static final Comparator<RoomMember> MEMBER_ORDER =
             Comparator.comparing(RoomMember::subject).thenComparing(m -> m.connectionId().value());
+
+    /**
+     * Up to {@link #JOINED_MEMBER_LIMIT} members for a {@code joined} reply (including {@code joiner}
+     * when given), sorted. Listing every member would make each join cost O(room size), and filling a
+     * room O(N²); the reply's {@code memberCount} gives the total, {@link #members} the full list.
+     */
+    private static List<RoomMember> memberSample(Room room, Member joiner) {
+        int limit = joiner == null ? JOINED_MEMBER_LIMIT : JOINED_MEMBER_LIMIT - 1;
+        List<RoomMember> list = new ArrayList<>(Math.min(limit, room.memberMap().size()) + 1);
+        for (Member m : room.members()) {
+            if (list.size() >= limit) {
+                break;
+            }
+            list.add(m.asRoomMember());
+        }
+        if (joiner != null) {
+            list.add(joiner.asRoomMember());
+        }
+        list.sort(MEMBER_ORDER);
+        return list;
+    }
 
     private static List<RoomMember> memberList(Room room) {
         List<RoomMember> list = new ArrayList<>(room.memberMap().size());

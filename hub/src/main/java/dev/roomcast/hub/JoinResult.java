@@ -12,7 +12,8 @@ public sealed interface JoinResult {
      * The connection is a member of {@code room}.
      *
      * @param room          the room
-     * @param members       the members at the time of joining, including the joiner
+     * @param members       the members at the time of joining, including the joiner: all of them up to
+     *                      {@link Hub#JOINED_MEMBER_LIMIT}, a sample beyond (see {@link Hub#members} for all)
      * @param alreadyMember whether it was a member already (a duplicate join succeeds, even at capacity)
      */
     record Joined(RoomName room, List<RoomMember> members, boolean alreadyMember) implements JoinResult {

@@ -219,6 +219,26 @@ class HubTest {
         }
 
         @Test
+        void aJoinedReplyListsAtMostTheLimitButAlwaysTheTotalAndTheJoiner() {
+            start(settings().build());
+            int others = Hub.JOINED_MEMBER_LIMIT + 20;
+            for (int i = 0; i < others; i++) {
+                RecordingPeer p = connect(String.format("m%03d", i));
+                join(p, "big");
+                p.takeEvents();
+            }
+            RecordingPeer late = connect("zz-late");
+
+            JoinResult.Joined joined = join(late, "big");
+
+            assertThat(joined.members()).hasSize(Hub.JOINED_MEMBER_LIMIT).contains(new RoomMember("zz-late", late.id()));
+            Envelope reply = late.assertPushed("joined");
+            assertThat(reply.payload().path("members")).hasSize(Hub.JOINED_MEMBER_LIMIT);
+            assertThat(reply.payload().path("memberCount").asInt()).isEqualTo(others + 1);
+            assertThat(hub.members(RoomName.of("big"))).hasSize(others + 1);
+        }
+
+        @Test
         void everyRefusalReasonIsDistinctAndListedInCheckOrder() {
             assertThat(JoinResult.Reason.values()).containsExactly(JoinResult.Reason.STOPPED,
                     JoinResult.Reason.INVALID_ROOM, JoinResult.Reason.RATE_LIMITED, JoinResult.Reason.REGISTRATIONS_FULL,
