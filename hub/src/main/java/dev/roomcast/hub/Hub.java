@@ -255,7 +255,14 @@ public final class Hub implements HubStats {
      */
     private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId) {
         CompletableFuture<JoinResult> done = new CompletableFuture<>();
-        Runnable step = () -> done.complete(completeJoin(room, member, peer, replyId));
+        Runnable step = () -> {
+            try {
+                done.complete(completeJoin(room, member, peer, replyId));
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e); // the joiner's thread must not wait forever for a failed step
+                throw e;
+            }
+        };
         if (lanes.isLaneThread()) {
             step.run(); // a lane must not wait for a job queued behind itself
         } else if (!lanes.submit(room.name(), step)) {
