@@ -87,7 +87,7 @@ class ManyRoomsIT {
                 }));
             }
             for (Future<?> f : done) {
-                f.get(10, TimeUnit.SECONDS);
+                f.get(5, TimeUnit.SECONDS);
             }
         } finally {
             publishers.shutdownNow();

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roomcast.core.Envelope;
 import dev.roomcast.core.ErrorCode;
+import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.transport.undertow.testing.LogCapture;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.Timeout;
 class ShutdownIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CLIENTS = 500;
+    private static final RoomName STAGE = RoomName.of("stage");
     private static final Duration DEADLINE = Duration.ofSeconds(5);
 
     private final RecordingListener listener = new RecordingListener();
@@ -117,13 +121,13 @@ class ShutdownIT {
         fast.awaitType("joined");
         RawWebSocket slow = RawWebSocket.open(server.port(), 4096);
         assertThat(slow.upgrade("/ws?room=stage", Map.of("Authorization", "Bearer valid:slow")).status()).isEqualTo(101);
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(dev.roomcast.core.RoomName.of("stage")) == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(STAGE) == 2);
         // 200 x 32 KB: more than the slow client's socket buffers take, less than its queue of 256.
         String pad = "x".repeat(32 * 1024);
         for (int n = 0; n < 200; n++) {
-            server.hub().broadcastRoom(dev.roomcast.core.RoomName.of("stage"), dev.roomcast.core.Envelope.toRoom("message",
-                    dev.roomcast.core.RoomName.of("stage"), JSON.createObjectNode().put("n", n).put("pad", pad)),
-                    java.util.Optional.empty()).get(5, TimeUnit.SECONDS);
+            server.hub().broadcastRoom(STAGE, Envelope.toRoom("message",
+                    STAGE, JSON.createObjectNode().put("n", n).put("pad", pad)),
+                    Optional.empty()).get(5, TimeUnit.SECONDS);
         }
         for (int n = 0; n < 200; n++) {
             fast.awaitType("message");

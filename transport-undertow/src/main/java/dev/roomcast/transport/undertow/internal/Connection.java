@@ -127,6 +127,7 @@ public final class Connection implements Peer {
     private boolean redrain;
     private boolean receivesPaused;
     private boolean closeFrameQueued;
+    private boolean ourCloseWritten;
     private XnioExecutor.Key heartbeat;
     /** When the heartbeat's oldest unanswered ping was sent; 0 when none is outstanding. */
     private long pingSentNanos;
@@ -221,7 +222,11 @@ public final class Connection implements Peer {
                 CloseMessage close = new CloseMessage(data.getResource());
                 peerClose = close;
                 if (ch.isCloseFrameSent()) {
-                    IoUtils.safeClose(ch); // the answer to our close: it has read ours, nothing is left to send
+                    // The answer to our close, or a close that crossed it. Once ours is written nothing
+                    // is left to send; until then OUR_CLOSE_WRITTEN ends the connection when it is.
+                    if (ourCloseWritten) {
+                        IoUtils.safeClose(ch);
+                    }
                 } else {
                     WebSockets.sendClose(close, ch, END_AFTER_CLOSE_ECHO);
                 }
@@ -716,6 +721,25 @@ public final class Connection implements Peer {
         }
     };
 
+    /**
+     * Our close frame is written: if the peer's close already arrived (it crossed ours while ours
+     * waited behind queued data), both are exchanged and the connection ends now.
+     */
+    private static final WebSocketCallback<Connection> OUR_CLOSE_WRITTEN = new WebSocketCallback<>() {
+        @Override
+        public void complete(WebSocketChannel ch, Connection connection) {
+            connection.ourCloseWritten = true;
+            if (connection.peerClose != null) {
+                IoUtils.safeClose(ch);
+            }
+        }
+
+        @Override
+        public void onError(WebSocketChannel ch, Connection connection, Throwable error) {
+            IoUtils.safeClose(ch);
+        }
+    };
+
     // ---- heartbeat (I/O thread) -----------------------------------------------------------------
 
     private void scheduleHeartbeat() {
@@ -836,7 +860,7 @@ public final class Connection implements Peer {
             IoUtils.safeClose(ch);
             return;
         }
-        WebSockets.sendClose(reason.code().code(), reason.reason(), ch, null);
+        WebSockets.sendClose(reason.code().code(), reason.reason(), ch, OUR_CLOSE_WRITTEN, this);
         try {
             ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
@@ -893,7 +917,9 @@ public final class Connection implements Peer {
         } else if (theirs != null) {
             code = theirs.getCode();
             reason = "closed by client";
-        } else if (!connectionLost && channel != null && channel.isCloseFrameSent() && channel.getCloseCode() > 0) {
+        } else if (!connectionLost && channel != null && channel.isCloseFrameSent()
+                && (channel.getCloseCode() == CloseMessage.MSG_CONTAINS_INVALID_DATA
+                        || channel.getCloseCode() == CloseMessage.WRONG_CODE)) {
             // Undertow closed on its own for a protocol error it detected while reading (1007 for
             // invalid UTF-8, 1002 for a corrupt frame); its close reason may quote the error, so not used.
             code = channel.getCloseCode();

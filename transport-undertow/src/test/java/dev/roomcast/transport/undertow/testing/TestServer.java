@@ -75,7 +75,7 @@ public final class TestServer implements AutoCloseable {
     /**
      * Connects {@code count} JDK clients, {@code parallel} handshakes at a time (all on the shared
      * HttpClient); client {@code i} is {@code subject.apply(i)} and asks for {@code query.apply(i)}.
-     * Returns them in index order; fails if any handshake takes longer than 10 s.
+     * Returns them in index order; fails if any handshake takes longer than 5 s.
      */
     public List<TestClient> connectMany(int count, int parallel, java.util.function.IntFunction<String> subject,
                                         java.util.function.IntFunction<String> query) throws Exception {
@@ -88,7 +88,7 @@ public final class TestServer implements AutoCloseable {
             }
             List<TestClient> connected = new ArrayList<>(count);
             for (java.util.concurrent.Future<TestClient> f : pending) {
-                connected.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                connected.add(f.get(5, java.util.concurrent.TimeUnit.SECONDS)); // each handshake is itself bounded by 5 s
             }
             return connected;
         } finally {
