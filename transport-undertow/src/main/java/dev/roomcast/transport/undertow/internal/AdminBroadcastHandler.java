@@ -12,11 +12,9 @@ import dev.roomcast.core.RoomName;
 import dev.roomcast.hub.Hub;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import java.nio.charset.StandardCharsets;
 import java.util.Deque;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -58,11 +56,9 @@ public final class AdminBroadcastHandler implements HttpHandler {
             exchange.dispatch(blocking, this::handleRequest);
             return;
         }
-        String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        String credential = header != null && header.length() > 7
-                && header.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ") ? header.substring(7).trim() : "";
-        if (credential.isEmpty() || !authorizer.mayBroadcast(credential)) {
-            log.info("admin broadcast refused: bad credential from {}", exchange.getSourceAddress());
+        Optional<String> credential = HttpExchanges.bearerCredential(exchange);
+        if (credential.isEmpty() || !authorizer.mayBroadcast(credential.get())) {
+            log.info("admin broadcast refused: bad credential from {}", HttpExchanges.clientAddress(exchange));
             HttpExchanges.reject(exchange, ErrorCode.UNAUTHORIZED, Map.of());
             return;
         }

@@ -3,15 +3,42 @@ package dev.roomcast.transport.undertow.internal;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.HttpResponse;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
-/** Writes plain responses on an Undertow exchange: the JSON error body of the upgrade contract and route answers. */
+/**
+ * Small shared chores on an Undertow exchange: writing the JSON error body of the upgrade contract and
+ * route answers, and reading the bearer credential and the client's address the same way everywhere.
+ */
 public final class HttpExchanges {
     private static final HttpString CONTENT_TYPE = HttpString.tryFromString("Content-Type");
 
     private HttpExchanges() {
+    }
+
+    /** The credential of an {@code Authorization: Bearer …} header (scheme case-insensitive), if present and not blank. */
+    public static Optional<String> bearerCredential(HttpServerExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+        if (header == null) {
+            return Optional.empty();
+        }
+        String h = header.trim();
+        if (h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+            String credential = h.substring(7).trim();
+            return credential.isEmpty() ? Optional.empty() : Optional.of(credential);
+        }
+        return Optional.empty();
+    }
+
+    /** The client's IP address as text, or {@code unknown}. */
+    public static String clientAddress(HttpServerExchange exchange) {
+        InetSocketAddress address = exchange.getSourceAddress();
+        return address == null || address.getAddress() == null ? "unknown" : address.getAddress().getHostAddress();
     }
 
     /** Answers {@code code} with its status and {@code {"error":{"code","message"}}} body, plus extra headers. */

@@ -60,8 +60,7 @@ public final class RouteHandler implements HttpHandler {
         for (HeaderValues values : exchange.getRequestHeaders()) {
             headers.put(values.getHeaderName().toString().toLowerCase(Locale.ROOT), new ArrayList<>(values));
         }
-        String address = exchange.getSourceAddress() == null ? "unknown"
-                : exchange.getSourceAddress().getAddress().getHostAddress();
+        String address = HttpExchanges.clientAddress(exchange);
         HttpResponse response;
         try {
             response = route.handler().handle(new HttpRequest(route.method(), exchange.getRequestPath(), query, headers,

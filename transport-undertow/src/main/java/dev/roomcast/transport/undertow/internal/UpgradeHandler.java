@@ -22,7 +22,6 @@ import io.undertow.util.Methods;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
 import io.undertow.websockets.spi.AsyncWebSocketHttpServerExchange;
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.AbstractSet;
 import java.util.ArrayList;
@@ -32,7 +31,6 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -138,7 +136,7 @@ public final class UpgradeHandler implements HttpHandler {
             }
         }
         // 8a. token presence (verification happens off the I/O thread)
-        Optional<String> token = bearerToken(exchange);
+        Optional<String> token = HttpExchanges.bearerCredential(exchange);
         if (token.isEmpty() && config.queryTokenEnabled()) {
             token = firstQuery(exchange, "access_token");
         }
@@ -150,7 +148,7 @@ public final class UpgradeHandler implements HttpHandler {
             reject(exchange, ErrorCode.SHUTTING_DOWN, "hub not running", Map.of());
             return;
         }
-        Request request = new Request(clientAddress(exchange), SUBPROTOCOL_BATCH_V1.equals(chosen), rooms, token,
+        Request request = new Request(HttpExchanges.clientAddress(exchange), SUBPROTOCOL_BATCH_V1.equals(chosen), rooms, token,
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst(ROOM_PASSWORD_HEADER)));
         exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
     }
@@ -255,7 +253,7 @@ public final class UpgradeHandler implements HttpHandler {
     /** Refuses the upgrade; {@code authFailure} is the short fixed word of a token refusal, never the token. */
     private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers,
                         Optional<String> authFailure) {
-        log.info("upgrade refused {} {} from {}: {}", code.httpStatus(), code, clientAddress(exchange), detail);
+        log.info("upgrade refused {} {} from {}: {}", code.httpStatus(), code, HttpExchanges.clientAddress(exchange), detail);
         for (ConnectionListener l : services.listeners()) {
             try {
                 l.onUpgradeRejected(code, detail);
@@ -332,28 +330,10 @@ public final class UpgradeHandler implements HttpHandler {
         return List.copyOf(rooms);
     }
 
-    private static Optional<String> bearerToken(HttpServerExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        if (header == null) {
-            return Optional.empty();
-        }
-        String h = header.trim();
-        if (h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
-            String token = h.substring(7).trim();
-            return token.isEmpty() ? Optional.empty() : Optional.of(token);
-        }
-        return Optional.empty();
-    }
-
     private static Optional<String> firstQuery(HttpServerExchange exchange, String name) {
         Deque<String> values = exchange.getQueryParameters().get(name);
         return values == null || values.isEmpty() || values.peekFirst().isBlank()
                 ? Optional.empty() : Optional.of(values.peekFirst());
-    }
-
-    private static String clientAddress(HttpServerExchange exchange) {
-        InetSocketAddress address = exchange.getSourceAddress();
-        return address == null || address.getAddress() == null ? "unknown" : address.getAddress().getHostAddress();
     }
 
     /**
