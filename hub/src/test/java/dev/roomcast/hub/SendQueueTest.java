@@ -266,6 +266,66 @@ class SendQueueTest {
         assertThat(drainAll(queue)).extracting(Frame::text).containsExactly("1", "3");
     }
 
+    // ---- concurrency: lock-free offers against one writer -----------------------------------------
+
+    /**
+     * Four BLOCK senders push through a queue of 8 while one writer drains only when woken: every
+     * frame arrives exactly once and in each sender's order, and no wake-up is lost (a lost one
+     * would leave frames queued with the writer asleep, and the senders would time out).
+     */
+    @Test
+    void concurrentSendersAndOneWriterLoseNoFrameAndNoWakeUp() throws Exception {
+        int senders = 4;
+        int perSender = 20_000;
+        java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);
+        SendQueue queue = new SendQueue(8, SendBehavior.BLOCK, LONG, woken::release);
+        List<Frame> received = new ArrayList<>();
+        Thread writer = start("writer", () -> {
+            List<Frame> batch = new ArrayList<>();
+            while (received.size() < senders * perSender) {
+                try {
+                    if (!woken.tryAcquire(10, TimeUnit.SECONDS)) {
+                        return; // a lost wake-up: the assertion below reports the shortfall
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                while (queue.drainTo(batch, 3, Long.MAX_VALUE) > 0) {
+                    received.addAll(batch);
+                    batch.clear();
+                }
+            }
+        });
+        List<CompletableFuture<Long>> enqueued = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            int sender = s;
+            CompletableFuture<Long> count = new CompletableFuture<>();
+            enqueued.add(count);
+            start("sender-" + s, () -> {
+                long ok = 0;
+                for (int i = 0; i < perSender; i++) {
+                    if (queue.offer(Frame.ofText(sender + ":" + i), true) == SendResult.ENQUEUED) {
+                        ok++;
+                    }
+                }
+                count.complete(ok);
+            });
+        }
+        for (CompletableFuture<Long> count : enqueued) {
+            assertThat(count.get(25, TimeUnit.SECONDS)).isEqualTo(perSender);
+        }
+        writer.join(TimeUnit.SECONDS.toMillis(25));
+
+        assertThat(received).hasSize(senders * perSender);
+        int[] nextOf = new int[senders];
+        for (Frame f : received) {
+            String[] parts = f.text().split(":");
+            int sender = Integer.parseInt(parts[0]);
+            assertThat(Integer.parseInt(parts[1])).as("sender %d order", sender).isEqualTo(nextOf[sender]++);
+        }
+        assertThat(queue.size()).isZero();
+    }
+
     // ---- close ---------------------------------------------------------------------------------
 
     @Test

@@ -14,6 +14,7 @@ import dev.roomcast.hub.Hub;
 import dev.roomcast.transport.undertow.internal.AdminBroadcastHandler;
 import dev.roomcast.transport.undertow.internal.ConnectionServices;
 import dev.roomcast.transport.undertow.internal.HttpExchanges;
+import dev.roomcast.transport.undertow.internal.IoThreadWriters;
 import dev.roomcast.transport.undertow.internal.RouteHandler;
 import dev.roomcast.transport.undertow.internal.UpgradeHandler;
 import io.undertow.Undertow;
@@ -122,7 +123,8 @@ public final class RoomcastServer {
     }
 
     private HttpHandler rootHandler(ExecutorService executor) {
-        ConnectionServices services = new ConnectionServices(config, hub, codec, router, roomAuthorizer, listeners, clock);
+        ConnectionServices services = new ConnectionServices(config, hub, codec, router, roomAuthorizer, listeners, clock,
+                new IoThreadWriters());
         Map<String, HttpHandler> byPath = new HashMap<>();
         byPath.put(config.path(), new UpgradeHandler(services, tokens, executor, connectionIdPrefix()));
         if (config.adminBroadcastEnabled()) {

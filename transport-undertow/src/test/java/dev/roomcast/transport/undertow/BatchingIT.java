@@ -76,6 +76,38 @@ class BatchingIT {
         }
     }
 
+    /**
+     * A batch is joined into one pooled 16 KiB buffer, so big envelopes piling up are split over
+     * several frames, each within a buffer, and an envelope bigger than a buffer goes alone, whole.
+     */
+    @Test
+    void bigEnvelopesAreSplitIntoFramesThatFitAPooledBufferAndStillArriveInOrder() throws Exception {
+        TestClient batched = server.connect("batched", "?room=feed", "roomcast.batch.v1");
+        batched.awaitType("joined");
+        int count = 60;
+        String filler = "x".repeat(3_000);
+        List<CompletableFuture<BroadcastResult>> futures = new ArrayList<>();
+        for (int n = 0; n < count; n++) {
+            String text = n == count / 2 ? "y".repeat(40_000) : filler; // one larger than any pooled buffer
+            futures.add(server.hub().broadcastRoom(ROOM,
+                    Envelope.toRoom("message", ROOM, JSON.createObjectNode().put("n", n).put("text", text)), Optional.empty()));
+        }
+        for (CompletableFuture<BroadcastResult> f : futures) {
+            assertThat(f.get(5, TimeUnit.SECONDS).fullyDelivered()).isTrue();
+        }
+
+        for (int n = 0; n < count; n++) {
+            JsonNode m = batched.next();
+            assertThat(m.path("payload").path("n").asInt()).isEqualTo(n);
+            assertThat(m.path("payload").path("text").asText()).hasSize(n == count / 2 ? 40_000 : 3_000);
+        }
+        List<String> frames = new ArrayList<>(batched.rawFrames());
+        assertThat(frames).as("several envelopes share a frame").anyMatch(f -> f.split("\n").length > 1);
+        assertThat(frames).as("a frame of several envelopes fits one 16 KiB buffer")
+                .filteredOn(f -> f.split("\n").length > 1)
+                .allMatch(f -> f.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 16 * 1024);
+    }
+
     /** Fires every broadcast without waiting in between, so they pile up in the members' queues. */
     private void fireBackToBack() throws Exception {
         List<CompletableFuture<BroadcastResult>> futures = new ArrayList<>(MESSAGES);

@@ -26,6 +26,7 @@ import dev.roomcast.core.WriteRecord;
 import dev.roomcast.hub.JoinResult;
 import dev.roomcast.hub.SendQueue;
 import dev.roomcast.hub.TokenBucket;
+import io.undertow.connector.PooledByteBuffer;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
 import io.undertow.websockets.core.CloseMessage;
@@ -44,13 +45,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -64,12 +64,13 @@ import org.xnio.XnioIoThread;
  * <ol>
  *   <li><b>created</b> before the 101, holding its identity and an empty {@link SendQueue}, so the hub
  *       can reserve its slot and queue the {@code joined} replies of the upgrade's rooms;</li>
- *   <li><b>attached</b> to the Undertow channel once upgraded: starts the reader thread, the heartbeat
- *       and the writer;</li>
+ *   <li><b>attached</b> to the Undertow channel once upgraded: starts reading and the heartbeat, and
+ *       joins the writer of its I/O thread;</li>
  *   <li><b>receive</b> on the I/O thread: size, UTF-8 and rate checks only, then the inbox;</li>
- *   <li><b>run</b> on the connection's own virtual thread: decode and dispatch each message in order;</li>
- *   <li><b>send</b> from any thread into the bounded queue; the single writer drains it on the I/O
- *       thread, coalescing everything queued into one write;</li>
+ *   <li><b>run</b> on a virtual thread of its own, started when messages wait and ended when none is
+ *       left: decode and dispatch each message in order;</li>
+ *   <li><b>send</b> from any thread into the bounded queue; the I/O thread's writer drains it,
+ *       coalescing everything queued into one write;</li>
  *   <li><b>close</b> by whoever sees the end first, and one idempotent cleanup.</li>
  * </ol>
  * I/O threads never block here and never run handlers.
@@ -89,7 +90,15 @@ public final class Connection implements Peer {
     private static final long ABORT_GRACE_MILLIS = 250;
     /** Close code reported when the connection ended without any close frame (RFC 6455 §7.1.5). */
     private static final int NO_CLOSE_FRAME = 1006;
-    private static final Object END_OF_INPUT = new Object();
+    // Field updaters rather than Atomic* objects: one connection is one object less per field.
+    private static final AtomicReferenceFieldUpdater<Connection, CloseReason> CLOSING =
+            AtomicReferenceFieldUpdater.newUpdater(Connection.class, CloseReason.class, "closing");
+    private static final AtomicIntegerFieldUpdater<Connection> CLEANED_UP =
+            AtomicIntegerFieldUpdater.newUpdater(Connection.class, "cleanedUp");
+    private static final AtomicIntegerFieldUpdater<Connection> INBOX_SIZE =
+            AtomicIntegerFieldUpdater.newUpdater(Connection.class, "inboxSize");
+    private static final AtomicIntegerFieldUpdater<Connection> READER_RUNNING =
+            AtomicIntegerFieldUpdater.newUpdater(Connection.class, "readerRunning");
     /** The MDC key under which log lines about a connection carry its id. */
     private static final String MDC_CONNECTION_ID = "connectionId";
     private static final byte NEWLINE = '\n';
@@ -105,27 +114,33 @@ public final class Connection implements Peer {
 
     /** Set once by {@link #attach} on the I/O thread; null before the upgrade completes. */
     private volatile WebSocketChannel channel;
-    /** Messages waiting for the reader thread; filled by the I/O thread. */
-    private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    /** The writer of the channel's I/O thread; set by {@link #attach} before {@link #channel}. */
+    private volatile IoThreadWriter writer;
+    /** Messages waiting for the reader; filled by the I/O thread. */
+    private final ConcurrentLinkedQueue<String> inbox = new ConcurrentLinkedQueue<>();
+    /** Messages in {@link #inbox}, for the pause/resume thresholds. */
+    private volatile int inboxSize;
+    /** 1 while a reader virtual thread runs; it ends when the inbox is empty, so an idle connection has none. */
+    private volatile int readerRunning;
     /** The first close request wins; later ones are ignored. */
-    private final AtomicReference<CloseReason> closing = new AtomicReference<>();
+    private volatile CloseReason closing;
     /** Set when a close should wait for the queue to drain ({@link #closeAfterDrain}). */
     private volatile boolean drainBeforeClose;
     /** The close frame the peer sent, if any; written by the I/O thread. */
     private volatile CloseMessage peerClose;
     /** Set by the I/O thread when the TCP connection ended without a close frame from the peer. */
     private volatile boolean connectionLost;
-    /** Set once by whichever thread runs the cleanup first. */
-    private final AtomicBoolean cleanedUp = new AtomicBoolean();
+    /** Set once (0 → 1) by whichever thread runs the cleanup first. */
+    private volatile int cleanedUp;
     /** Last time any frame arrived; written by the I/O thread, read by the heartbeat (same thread). */
     private volatile long lastSeenNanos;
 
     // Owned by the channel's I/O thread.
-    private List<Frame> batch;
     private boolean writeInFlight;
     private boolean draining;
     private boolean redrain;
-    private boolean receivesPaused;
+    /** Written by the I/O thread; volatile so the reader asks for a resume only while reading is paused. */
+    private volatile boolean receivesPaused;
     private boolean closeFrameQueued;
     private boolean ourCloseWritten;
     private XnioExecutor.Key heartbeat;
@@ -156,20 +171,20 @@ public final class Connection implements Peer {
 
     // ---- 2. attach ---------------------------------------------------------------------------------
 
-    /** Binds the upgraded channel and starts reading, the heartbeat and the writer. Runs on the channel's I/O thread. */
+    /** Binds the upgraded channel, starts reading and the heartbeat, and joins the I/O thread's writer. Runs on that I/O thread. */
     public void attach(WebSocketChannel upgraded) {
+        this.writer = services.writers().forThread(upgraded.getIoThread());
         this.channel = upgraded;
         upgraded.addCloseTask(ch -> cleanupOnce());
         upgraded.getReceiveSetter().set(new Receiver());
         upgraded.resumeReceives();
         scheduleHeartbeat();
-        Thread.ofVirtual().name("roomcast-connection-" + id).start(this::run);
         forEachListener(l -> l.onOpened(this));
         withConnectionMdc(() -> log.info("opened connection {} subject={} address={} batching={}", id,
                 identity.subject(), clientAddress, batching));
         // Closed between the hub's admission and now (e.g. by stop or shutdown): close() and
         // closeAfterDrain() leave the close frame to this point, so the client still gets it.
-        if (closing.get() != null && !drainBeforeClose) {
+        if (closing != null && !drainBeforeClose) {
             closeFromIoThread();
         } else if (drainBeforeClose || queue.size() > 0) {
             drain(); // writes what is queued (the joined replies, a shutdown notice), then any drained close
@@ -328,7 +343,11 @@ public final class Connection implements Peer {
             return;
         }
         inbox.add(text);
-        if (inbox.size() >= INBOX_PAUSE && !receivesPaused) {
+        int queued = INBOX_SIZE.incrementAndGet(this);
+        if (readerRunning == 0 && READER_RUNNING.compareAndSet(this, 0, 1)) {
+            startReader();
+        }
+        if (queued >= INBOX_PAUSE && !receivesPaused) {
             receivesPaused = true; // the handler is behind: stop reading so TCP pushes back on the client
             channel.suspendReceives();
         }
@@ -336,32 +355,45 @@ public final class Connection implements Peer {
 
     // ---- 4. run (the connection's virtual thread) ----------------------------------------------
 
-    /** Takes each message in arrival order, decodes and dispatches it, until the connection ends. */
+    /**
+     * Starts the connection's reader: a virtual thread that handles the queued messages in arrival
+     * order and ends when the inbox is empty. At most one runs at a time ({@link #readerRunning}), so
+     * messages are handled one after another; an idle connection keeps no parked thread (a parked
+     * virtual thread's stack was the largest part of an idle connection's heap).
+     */
+    private void startReader() {
+        Thread.ofVirtual().name("roomcast-connection-" + id).start(this::run);
+    }
+
+    /** The reader's loop: decode and dispatch each queued message, then end when none is left. */
     private void run() {
-        MDC.put("connectionId", id.value());
+        MDC.put(MDC_CONNECTION_ID, id.value());
         try {
             while (true) {
-                Object next = inbox.take();
-                if (next == END_OF_INPUT) {
-                    return;
+                String next = inbox.poll();
+                if (next == null) {
+                    readerRunning = 0;
+                    // A message queued after the poll saw this reader still running and started none: take it on.
+                    if (inbox.isEmpty() || !READER_RUNNING.compareAndSet(this, 0, 1)) {
+                        return;
+                    }
+                    continue;
                 }
-                if (inbox.size() <= INBOX_RESUME) {
+                if (INBOX_SIZE.decrementAndGet(this) <= INBOX_RESUME && receivesPaused) {
                     runOnIoThread(this::resumeReceivesIfPaused);
                 }
-                if (closing.get() != null) {
+                if (closing != null || cleanedUp != 0) {
                     continue; // closing: remaining input is discarded, not handled
                 }
-                handle((String) next);
+                handle(next);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
-            MDC.remove("connectionId");
+            MDC.remove(MDC_CONNECTION_ID);
         }
     }
 
     private void resumeReceivesIfPaused() {
-        if (receivesPaused && inbox.size() <= INBOX_RESUME) {
+        if (receivesPaused && inboxSize <= INBOX_RESUME) {
             receivesPaused = false;
             channel.resumeReceives();
         }
@@ -586,7 +618,7 @@ public final class Connection implements Peer {
 
     @Override
     public SendResult send(Frame frame, Duration maxWait) {
-        if (closing.get() != null) {
+        if (closing != null) {
             return SendResult.NOT_OPEN;
         }
         // An I/O thread must never wait, so a BLOCK send there fails at once instead.
@@ -605,19 +637,19 @@ public final class Connection implements Peer {
 
     @Override
     public boolean trySend(Frame frame) {
-        return closing.get() == null && queue.tryOffer(frame);
+        return closing == null && queue.tryOffer(frame);
     }
 
     /** Called by the queue when frames arrive at an idle queue. Before the upgrade, {@link #attach} drains instead. */
     private void wakeWriter() {
-        WebSocketChannel ch = channel;
-        if (ch != null) {
-            ch.getIoThread().execute(this::drain);
+        IoThreadWriter w = writer;
+        if (w != null) {
+            w.wake(this);
         }
     }
 
     /** Writes everything queued, one batch in flight at a time. I/O thread only. */
-    private void drain() {
+    void drain() {
         if (draining) {
             redrain = true; // a write completed synchronously inside drainOnce: loop instead of recursing
             return;
@@ -638,10 +670,8 @@ public final class Connection implements Peer {
         if (writeInFlight || ch == null || !ch.isOpen() || closeFrameQueued) {
             return;
         }
-        if (batch == null) {
-            batch = new ArrayList<>();
-        }
-        int n = queue.drainTo(batch, MAX_BATCH_FRAMES, MAX_BATCH_BYTES);
+        List<Frame> batch = writer.batch();
+        int n = queue.drainTo(batch, MAX_BATCH_FRAMES, maxBatchBytes(ch));
         if (n == 0) {
             if (drainBeforeClose) {
                 closeFromIoThread();
@@ -649,47 +679,76 @@ public final class Connection implements Peer {
             return;
         }
         writeInFlight = true;
-        if (batching) {
-            WebSockets.sendText(joinWithNewlines(batch), ch, WRITE_DONE, this);
-        } else {
-            for (int i = 0; i < n - 1; i++) {
-                WebSockets.sendText(batch.get(i).buffer(), ch, null);
+        reportWrite(batch);
+        try {
+            if (batching) {
+                sendBatch(ch, batch);
+            } else {
+                for (int i = 0; i < n - 1; i++) {
+                    WebSockets.sendText(batch.get(i).buffer(), ch, null);
+                }
+                WebSockets.sendText(batch.get(n - 1).buffer(), ch, WRITE_DONE, this);
             }
-            WebSockets.sendText(batch.get(n - 1).buffer(), ch, WRITE_DONE, this);
+        } finally {
+            batch.clear(); // the I/O thread's scratch list is empty again between drains
         }
-        reportWrite(n);
-        batch.clear();
     }
 
-    /** Tells the listeners what the write of the {@code n} frames in {@link #batch} carried. */
-    private void reportWrite(int n) {
+    /**
+     * Most frame bytes one batch may carry. With batching, a batch is joined straight into one of
+     * the channel's pooled (direct) buffers, so it is kept small enough to fit one with its newlines:
+     * the socket then writes that buffer as it is, with no heap buffer per write and no copy of a heap
+     * buffer into a direct one by the JDK.
+     */
+    private long maxBatchBytes(WebSocketChannel ch) {
+        int pooled = ch.getBufferPool().getBufferSize();
+        return batching && pooled > 2 * MAX_BATCH_FRAMES ? pooled - MAX_BATCH_FRAMES : MAX_BATCH_BYTES;
+    }
+
+    /** Writes the batch as one text frame: its envelopes joined by newlines ({@code roomcast.batch.v1}). */
+    private void sendBatch(WebSocketChannel ch, List<Frame> batch) {
+        if (batch.size() == 1) {
+            WebSockets.sendText(batch.get(0).buffer(), ch, WRITE_DONE, this);
+            return;
+        }
+        int total = batch.size() - 1;
+        for (Frame f : batch) {
+            total += f.length();
+        }
+        PooledByteBuffer pooled = ch.getBufferPool().allocate();
+        ByteBuffer joined = pooled.getBuffer();
+        if (total > joined.capacity()) { // only with a pool too small for batching (a tiny heap)
+            pooled.close();
+            joined = ByteBuffer.allocate(total);
+            pooled = null;
+        }
+        joined.clear();
+        for (int i = 0; i < batch.size(); i++) {
+            if (i > 0) {
+                joined.put(NEWLINE);
+            }
+            batch.get(i).copyTo(joined);
+        }
+        joined.flip();
+        if (pooled != null) {
+            WebSockets.sendText(pooled, ch, WRITE_DONE, this); // the channel closes the pooled buffer once written
+        } else {
+            WebSockets.sendText(joined, ch, WRITE_DONE, this);
+        }
+    }
+
+    /** Tells the listeners what the write of {@code batch} carries. */
+    private void reportWrite(List<Frame> batch) {
         if (services.listeners().isEmpty()) {
             return;
         }
+        int n = batch.size();
         long bytes = batching ? n - 1 : 0;
         for (int i = 0; i < n; i++) {
             bytes += batch.get(i).length();
         }
         WriteRecord write = new WriteRecord(batching ? 1 : n, n, bytes, n + queue.size());
         forEachListener(l -> l.onFramesWritten(this, write));
-    }
-
-    private static ByteBuffer joinWithNewlines(List<Frame> frames) {
-        if (frames.size() == 1) {
-            return frames.get(0).buffer();
-        }
-        int total = frames.size() - 1;
-        for (Frame f : frames) {
-            total += f.length();
-        }
-        ByteBuffer joined = ByteBuffer.allocate(total);
-        for (int i = 0; i < frames.size(); i++) {
-            if (i > 0) {
-                joined.put(NEWLINE);
-            }
-            frames.get(i).copyTo(joined);
-        }
-        return joined.flip();
     }
 
     /** One shared, stateless callback for every write (the connection travels as context). */
@@ -750,7 +809,7 @@ public final class Connection implements Peer {
     /** Pings the client; a client silent for longer than {@code pongWait} is closed. */
     private void heartbeat() {
         WebSocketChannel ch = channel;
-        if (!ch.isOpen() || closing.get() != null) {
+        if (!ch.isOpen() || closing != null) {
             return;
         }
         if (receivesPaused) {
@@ -778,7 +837,7 @@ public final class Connection implements Peer {
 
     @Override
     public void close(CloseReason reason) {
-        if (!closing.compareAndSet(null, reason)) {
+        if (!CLOSING.compareAndSet(this, null, reason)) {
             if (drainBeforeClose) {
                 // A drained close is under way (shutdown) but the deadline came: stop waiting for the
                 // client to read, keep the first reason, and cut the connection now.
@@ -798,13 +857,13 @@ public final class Connection implements Peer {
 
     @Override
     public void closeAfterDrain(CloseReason reason) {
-        if (closing.get() != null) {
+        if (closing != null) {
             return;
         }
         // Written before `closing`, so attach never sees this close without knowing it must drain
         // first; if another close wins the race below, the flag only adds a harmless extra drain.
         drainBeforeClose = true;
-        if (!closing.compareAndSet(null, reason)) {
+        if (!CLOSING.compareAndSet(this, null, reason)) {
             return;
         }
         runOnIoThread(this::drain); // an idle queue drains nothing and goes straight to the close frame
@@ -816,7 +875,7 @@ public final class Connection implements Peer {
      */
     public void abandonIfNotAttached() {
         if (channel == null) {
-            closing.compareAndSet(null, CloseReason.of(CloseCode.GOING_AWAY, "upgrade not completed"));
+            CLOSING.compareAndSet(this, null, CloseReason.of(CloseCode.GOING_AWAY, "upgrade not completed"));
             queue.close();
             cleanupOnce();
         }
@@ -824,11 +883,11 @@ public final class Connection implements Peer {
 
     @Override
     public boolean isOpen() {
-        return closing.get() == null && !cleanedUp.get();
+        return closing == null && cleanedUp == 0;
     }
 
     private void closeOnIoThread(CloseReason reason) {
-        if (closing.compareAndSet(null, reason)) {
+        if (CLOSING.compareAndSet(this, null, reason)) {
             queue.close();
             leaveHubNow();
             closeFromIoThread();
@@ -855,7 +914,7 @@ public final class Connection implements Peer {
         }
         closeFrameQueued = true;
         queue.close();
-        CloseReason reason = closing.get();
+        CloseReason reason = closing;
         if (!ch.isOpen() || ch.isCloseFrameSent()) {
             IoUtils.safeClose(ch);
             return;
@@ -881,7 +940,7 @@ public final class Connection implements Peer {
         }
         if (!closeFrameQueued && ch.isOpen() && !ch.isCloseFrameSent()) {
             closeFrameQueued = true;
-            CloseReason reason = closing.get();
+            CloseReason reason = closing;
             WebSockets.sendClose(reason.code().code(), reason.reason(), ch, null);
         }
         try {
@@ -896,20 +955,20 @@ public final class Connection implements Peer {
      * room, ends the reader thread and the heartbeat, and tells the listeners exactly once.
      */
     private void cleanupOnce() {
-        if (!cleanedUp.compareAndSet(false, true)) {
+        if (!CLEANED_UP.compareAndSet(this, 0, 1)) {
             return;
         }
         queue.close();
         services.hub().disconnect(this);
-        inbox.clear();
-        inbox.add(END_OF_INPUT);
+        inbox.clear(); // a running reader finds it empty and ends
+        inboxSize = 0;
         XnioExecutor.Key timer = heartbeat;
         if (timer != null) {
             timer.remove();
         }
         int code;
         String reason;
-        CloseReason ours = closing.get();
+        CloseReason ours = closing;
         CloseMessage theirs = peerClose;
         if (ours != null) {
             code = ours.code().code();
@@ -952,6 +1011,9 @@ public final class Connection implements Peer {
      * other than the reader (which keeps it there), restoring whatever the thread had.
      */
     private void withConnectionMdc(Runnable logging) {
+        if (!log.isInfoEnabled()) { // every caller logs at INFO; skip the MDC work when that is off
+            return;
+        }
         String previous = MDC.get(MDC_CONNECTION_ID);
         MDC.put(MDC_CONNECTION_ID, id.value());
         try {

@@ -11,10 +11,12 @@ import java.util.List;
 
 /**
  * What every connection of one server shares: settings, hub, codec, router, room authorizer,
- * listeners and clock. One instance per server, so a connection holds one reference, not seven.
+ * listeners, clock and the per-I/O-thread writers. One instance per server, so a connection holds
+ * one reference, not eight.
  */
 public record ConnectionServices(RoomcastConfig config, Hub hub, EnvelopeCodec codec, EventRouter router,
-                                 RoomAuthorizer roomAuthorizer, List<ConnectionListener> listeners, Clock clock) {
+                                 RoomAuthorizer roomAuthorizer, List<ConnectionListener> listeners, Clock clock,
+                                 IoThreadWriters writers) {
     public ConnectionServices {
         listeners = List.copyOf(listeners);
     }
