@@ -332,7 +332,7 @@ public final class Hub implements HubStats {
     private boolean removeFromRoom(Member member, RoomName name) {
         Room room = rooms.get(name);
         if (room == null) {
-            member.rooms().remove(name);
+            member.exit(name);
             return false;
         }
         room.lock().lock();
@@ -340,7 +340,7 @@ public final class Hub implements HubStats {
             if (room.memberMap().remove(member.peer().id()) == null) {
                 return false;
             }
-            member.rooms().remove(name);
+            member.exit(name);
             registrations.decrementAndGet();
             if (room.isEmpty()) {
                 retire(room);
@@ -588,7 +588,7 @@ public final class Hub implements HubStats {
     /** The rooms {@code connection} is in now. */
     public Set<RoomName> roomsOf(ConnectionId connection) {
         Member m = members.get(connection);
-        return m == null ? Set.of() : Set.copyOf(m.rooms());
+        return m == null ? Set.of() : m.rooms();
     }
 
     /** Broadcast jobs waiting for a worker. */
