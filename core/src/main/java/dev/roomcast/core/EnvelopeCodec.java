@@ -1,8 +1,10 @@
 package dev.roomcast.core;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +18,9 @@ import java.util.Optional;
 /**
  * Turns text messages into {@link Envelope}s and envelopes into shareable {@link Frame}s, with one
  * configured Jackson {@link ObjectMapper}. Decoding never throws: bad input becomes a
- * {@link DecodeResult.Failed} the transport answers with an {@code error} event. Thread-safe.
+ * {@link DecodeResult.Failed} the transport answers with an {@code error} event. Thread-safe, and
+ * cheap on virtual threads: its parser and generator buffers come from a pool shared by every thread
+ * that uses the codec, not from a per-thread cache a short-lived virtual thread would fill once and drop.
  */
 public final class EnvelopeCodec {
 
@@ -25,6 +29,13 @@ public final class EnvelopeCodec {
     /** Longest accepted event type, in characters. */
     public static final int MAX_TYPE_LENGTH = 64;
     private static final int MAX_NESTING_DEPTH = 64;
+    /**
+     * Buffer recyclers the codec keeps for reuse. Encoding and decoding never block, so no more run
+     * at once than there are threads on a CPU (carriers, I/O threads, broadcast lanes); this covers
+     * them on a typical server while capping what stays allocated. A recycler released to a full
+     * pool is dropped, never waited for.
+     */
+    static final int RECYCLER_POOL_SIZE = 32;
 
     private final ObjectMapper mapper;
     private final long maxMessageBytes;
@@ -35,14 +46,20 @@ public final class EnvelopeCodec {
             throw new IllegalArgumentException("maxMessageBytes: expected > 0 but was " + maxMessageBytes);
         }
         this.maxMessageBytes = maxMessageBytes;
-        JsonMapper built = JsonMapper.builder()
+        JsonFactory factory = JsonFactory.builder()
+                // Jackson's default pool keeps each thread's parser and generator buffers (~30 KB) in a
+                // thread-local. Connections run on virtual threads, many and short-lived, so that pool
+                // allocated fresh buffers for nearly every message (or kept a set per connection).
+                // This pool is shared by all threads using this codec and bounded.
+                .recyclerPool(JsonRecyclerPools.newBoundedPool(RECYCLER_POOL_SIZE))
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING_DEPTH)
+                        .build())
+                .build();
+        this.mapper = JsonMapper.builder(factory)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .build();
-        built.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(MAX_NESTING_DEPTH)
-                .build());
-        this.mapper = built;
     }
 
     /** Creates a codec with the message limit of {@code config}. */

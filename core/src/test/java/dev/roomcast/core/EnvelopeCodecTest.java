@@ -3,8 +3,17 @@ package dev.roomcast.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.RecyclerPool;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class EnvelopeCodecTest {
@@ -148,5 +157,65 @@ class EnvelopeCodecTest {
     @Test
     void utf8LengthCountsEncodedBytes() {
         assertThat(EnvelopeCodec.utf8Length("a\u00e9\u20ac\uD83D\uDE00")).isEqualTo(1 + 2 + 3 + 4);
+    }
+
+    @Test
+    void virtualThreadsOneAfterAnotherReuseOneSetOfBuffers() throws InterruptedException {
+        // With Jackson's default thread-local pool, every fresh virtual thread would allocate its own
+        // buffers and this pool would not count anything.
+        EnvelopeCodec fresh = new EnvelopeCodec(1024);
+        RecyclerPool<BufferRecycler> pool = fresh.mapper().getFactory()._getRecyclerPool();
+
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            Thread t = Thread.ofVirtual().start(() -> {
+                Frame frame = fresh.encode(Envelope.of("message", JsonNodeFactory.instance.objectNode().put("n", n)));
+                assertThat(fresh.decode(frame.text())).isInstanceOf(DecodeResult.Decoded.class);
+            });
+            assertThat(t.join(Duration.ofSeconds(5))).isTrue();
+        }
+
+        assertThat(pool.pooledCount()).as("buffer recyclers kept after 50 virtual threads, one at a time").isEqualTo(1);
+    }
+
+    @Test
+    void manyVirtualThreadsEncodingAndDecodingAtOnceEachGetTheirOwnResult() throws InterruptedException {
+        EnvelopeCodec shared = new EnvelopeCodec(1 << 16);
+        int threads = 2_000;
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicInteger correct = new AtomicInteger();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<Thread> started = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            int n = i;
+            started.add(Thread.ofVirtual().start(() -> {
+                try {
+                    go.await(5, TimeUnit.SECONDS);
+                    // texts of different lengths and scripts, so buffers handed between threads would show
+                    String text = "é-" + n + "-" + "ü".repeat(n % 300) + "-€";
+                    Frame frame = shared.encode(Envelope.toRoom("message", RoomName.of("room-" + n),
+                            JsonNodeFactory.instance.objectNode().put("n", n).put("text", text)).withId(Optional.of("id-" + n)));
+                    Envelope back = ((DecodeResult.Decoded) shared.decode(frame.text())).envelope();
+                    assertThat(back.type()).isEqualTo("message");
+                    assertThat(back.room()).contains("room-" + n);
+                    assertThat(back.id()).contains("id-" + n);
+                    assertThat(back.payload().get("n").asInt()).isEqualTo(n);
+                    assertThat(back.payload().get("text").asText()).isEqualTo(text);
+                    correct.incrementAndGet();
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+
+        go.countDown();
+        for (Thread t : started) {
+            assertThat(t.join(Duration.ofSeconds(10))).isTrue();
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(correct.get()).isEqualTo(threads);
+        RecyclerPool<BufferRecycler> pool = shared.mapper().getFactory()._getRecyclerPool();
+        assertThat(pool.pooledCount()).as("buffer recyclers kept").isBetween(1, EnvelopeCodec.RECYCLER_POOL_SIZE);
     }
 }

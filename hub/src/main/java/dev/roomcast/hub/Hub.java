@@ -183,8 +183,36 @@ public final class Hub implements HubStats {
      * with {@code joined} again), join rate, {@code maxRoomRegistrations}, {@code maxRoomConnections},
      * room in the joiner's send queue for the reply (never waited for). Members of the room receive a
      * {@code presence} join when the room announces.
+     *
+     * <p>Blocks until the room's lane has made the join visible (see {@link #tryJoinBeforeOpen} for
+     * the upgrade's joins, which need not); never call it from an I/O thread.
      */
     public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId) {
+        return join(peer, roomName, replyId, false);
+    }
+
+    /**
+     * Adds a peer that cannot have read anything yet to a room, as {@link #tryJoin} does but without
+     * the hop to the room's lane: the transport's joins for the rooms named at the upgrade, made
+     * before it answers 101. Same checks in the same order, same {@code joined} reply (with no id),
+     * same listener calls and presence (queued on the lane like any broadcast, not waited for); it
+     * never returns {@link JoinResult.Reason#BUSY}. When it returns {@code Joined}, the member is in
+     * the room and its {@code joined} reply is first in its queue, ahead of any broadcast of the room
+     * (one already being delivered may reach it too, after the reply). Never waits for a lane.
+     *
+     * <p><b>Precondition:</b> the peer's writer must not run until this call returns, so nothing
+     * queued for the peer reaches its client before then. {@code tryJoin} needs the lane because a
+     * client that has read {@code joined} may publish at once and must receive its own message; a
+     * client that can read nothing before the member is in the room cannot race with the join, so
+     * the join completes on the caller's thread. Called on a peer whose writer already runs, a
+     * message the client publishes right after reading {@code joined} may miss it.
+     */
+    public JoinResult tryJoinBeforeOpen(Peer peer, String roomName) {
+        return join(peer, roomName, Optional.empty(), true);
+    }
+
+    /** {@link #tryJoin} and {@link #tryJoinBeforeOpen}; {@code beforeOpen} completes an admitted join here, not on the lane. */
+    private JoinResult join(Peer peer, String roomName, Optional<String> replyId, boolean beforeOpen) {
         if (state != State.RUNNING) {
             return refused(peer, null, JoinResult.Reason.STOPPED);
         }
@@ -222,7 +250,7 @@ public final class Hub implements HubStats {
                     registrations.decrementAndGet();
                     result = new JoinResult.Refused(JoinResult.Reason.ROOM_FULL);
                 } else {
-                    room.addPendingJoin(); // admitted: counts against the limits until the lane makes it visible
+                    room.addPendingJoin(); // admitted: counts against the limits until completeJoin makes it visible
                     result = null;
                 }
                 if (result != null && room.isEmpty()) {
@@ -235,7 +263,9 @@ public final class Hub implements HubStats {
                 peer.send(duplicateReply);
             }
             if (result == null) {
-                result = joinOnLane(room, member, peer, replyId);
+                // Before open, nothing queued for the peer can reach its client until we return, so no
+                // broadcast needs to be kept out from between the reply and the member becoming visible.
+                result = beforeOpen ? completeJoin(room, member, peer, replyId) : joinOnLane(room, member, peer, replyId);
             }
             if (result instanceof JoinResult.Joined joined && !joined.alreadyMember()) {
                 listeners.forEach(l -> safely(() -> l.onJoined(peer, name)));
@@ -272,7 +302,10 @@ public final class Hub implements HubStats {
         return done.join();
     }
 
-    /** Runs on the room's lane: queue the reply, then make the member visible and announce it. */
+    /**
+     * Queues the reply, then makes the member visible and announces it, all under the room's lock.
+     * Runs on the room's lane, or on the caller's thread for a join before open.
+     */
     private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId) {
         RoomName name = room.name();
         room.lock().lock();
@@ -332,7 +365,7 @@ public final class Hub implements HubStats {
     private boolean removeFromRoom(Member member, RoomName name) {
         Room room = rooms.get(name);
         if (room == null) {
-            member.rooms().remove(name);
+            member.exit(name);
             return false;
         }
         room.lock().lock();
@@ -340,7 +373,7 @@ public final class Hub implements HubStats {
             if (room.memberMap().remove(member.peer().id()) == null) {
                 return false;
             }
-            member.rooms().remove(name);
+            member.exit(name);
             registrations.decrementAndGet();
             if (room.isEmpty()) {
                 retire(room);
@@ -588,7 +621,7 @@ public final class Hub implements HubStats {
     /** The rooms {@code connection} is in now. */
     public Set<RoomName> roomsOf(ConnectionId connection) {
         Member m = members.get(connection);
-        return m == null ? Set.of() : Set.copyOf(m.rooms());
+        return m == null ? Set.of() : m.rooms();
     }
 
     /** Broadcast jobs waiting for a worker. */

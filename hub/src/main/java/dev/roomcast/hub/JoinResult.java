@@ -5,7 +5,7 @@ import dev.roomcast.core.RoomName;
 import java.util.List;
 import java.util.Objects;
 
-/** The answer of {@link Hub#tryJoin}: joined (with the member list), or refused for a typed reason. */
+/** The answer of {@link Hub#tryJoin} and {@link Hub#tryJoinBeforeOpen}: joined (with the member list), or refused for a typed reason. */
 public sealed interface JoinResult {
 
     /**
@@ -47,7 +47,7 @@ public sealed interface JoinResult {
         REGISTRATIONS_FULL(ErrorCode.HUB_FULL),
         /** The room's member limit is reached. */
         ROOM_FULL(ErrorCode.ROOM_FULL),
-        /** The room's broadcast lane had no room for the join step (the job queue is full). */
+        /** The room's broadcast lane had no room for the join step (the job queue is full); never before open. */
         BUSY(ErrorCode.HUB_FULL),
         /**
          * The joiner's send queue was full, so its {@code joined} reply could not be queued ahead of the

@@ -2,27 +2,34 @@ package dev.roomcast.hub;
 
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The hub's record of one connected peer: its rooms and its join-rate bucket. Created by
  * {@code Hub.tryConnect}, dropped by {@code Hub.disconnect}.
+ *
+ * <p>There is one per connection and most connections sit idle in one to three rooms, so the rooms
+ * are a copy-on-write array rather than a concurrent set (about 200 bytes for one room), and changes
+ * take this member's monitor rather than a lock object of its own. Readers take no lock. No section
+ * under the monitor blocks, so a virtual thread pinned there on JDK 21 costs nothing.
  */
 final class Member {
+    private static final RoomName[] NO_ROOMS = {};
+
     private final Peer peer;
     private final RoomMember asRoomMember;
     private final TokenBucket joinBucket;
-    /** Rooms this member is in; changed only under the room's lock (additions also under {@link #lock}). */
-    private final Set<RoomName> rooms = ConcurrentHashMap.newKeySet();
     /**
-     * Orders {@link #enter} against {@link #disconnect}: a join that enters a room either happens
-     * before the disconnect (which then sees the room and leaves it) or is refused.
+     * The rooms this member is in, never containing one twice. Replaced (never changed in place) under
+     * this member's monitor, which orders {@link #enter} against {@link #disconnect}: a join that enters
+     * a room either happens before the disconnect (which then sees the room and leaves it) or is
+     * refused. Entering and exiting also happen under the room's lock, before the member becomes
+     * visible in the room and after it has left it.
      */
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by {@link #lock}; cleared once by {@link #disconnect}. */
+    private volatile RoomName[] rooms = NO_ROOMS;
+    /** Guarded by this member's monitor; cleared once by {@link #disconnect}. */
     private boolean connected = true;
 
     Member(Peer peer, TokenBucket joinBucket) {
@@ -43,35 +50,57 @@ final class Member {
         return joinBucket;
     }
 
+    /** The rooms this member is in now, as an immutable snapshot. */
     Set<RoomName> rooms() {
-        return rooms;
+        return Set.of(rooms);
     }
 
     /**
      * Records {@code room} among this member's rooms unless the member has disconnected; returns
-     * whether it did. Called with the room's lock held, before the member becomes visible in the room.
+     * whether it is recorded. Called with the room's lock held, before the member becomes visible in the room.
      */
-    boolean enter(RoomName room) {
-        lock.lock();
-        try {
-            if (!connected) {
-                return false;
-            }
-            rooms.add(room);
-            return true;
-        } finally {
-            lock.unlock();
+    synchronized boolean enter(RoomName room) {
+        if (!connected) {
+            return false;
         }
+        RoomName[] now = rooms;
+        if (indexOf(now, room) < 0) {
+            RoomName[] next = Arrays.copyOf(now, now.length + 1);
+            next[now.length] = room;
+            rooms = next;
+        }
+        return true;
+    }
+
+    /** Forgets {@code room}; called with the room's lock held, once the member has left it (or the room is gone). */
+    synchronized void exit(RoomName room) {
+        RoomName[] now = rooms;
+        int at = indexOf(now, room);
+        if (at < 0) {
+            return;
+        }
+        if (now.length == 1) {
+            rooms = NO_ROOMS;
+            return;
+        }
+        RoomName[] next = new RoomName[now.length - 1];
+        System.arraycopy(now, 0, next, 0, at);
+        System.arraycopy(now, at + 1, next, at, now.length - at - 1);
+        rooms = next;
     }
 
     /** Marks the member disconnected, so it can enter no further room, and returns the rooms it is in. */
-    List<RoomName> disconnect() {
-        lock.lock();
-        try {
-            connected = false;
-            return List.copyOf(rooms);
-        } finally {
-            lock.unlock();
+    synchronized List<RoomName> disconnect() {
+        connected = false;
+        return List.of(rooms);
+    }
+
+    private static int indexOf(RoomName[] array, RoomName room) {
+        for (int i = 0; i < array.length; i++) {
+            if (array[i].equals(room)) {
+                return i;
+            }
         }
+        return -1;
     }
 }

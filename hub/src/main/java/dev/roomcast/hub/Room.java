@@ -19,7 +19,7 @@ final class Room {
     private final Map<ConnectionId, Member> members = new ConcurrentHashMap<>();
     /** Guarded by {@link #lock}: set when the room emptied and left the registry; a dead room takes no joins. */
     private boolean dead;
-    /** Guarded by {@link #lock}: joins admitted against the limits but not yet visible (waiting for the room's lane). */
+    /** Guarded by {@link #lock}: joins admitted against the limits but not yet visible (until {@code Hub.completeJoin} runs). */
     private int pendingJoins;
 
     Room(RoomName name) {

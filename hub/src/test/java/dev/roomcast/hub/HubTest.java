@@ -426,6 +426,210 @@ class HubTest {
         }
     }
 
+    /**
+     * Joins made at the upgrade, before the peer's writer runs ({@link Hub#tryJoinBeforeOpen}): they
+     * complete on the caller's thread, without the lane, and otherwise behave as {@link Hub#tryJoin}.
+     */
+    @Nested
+    class JoiningBeforeOpen {
+
+        @Test
+        void aJoinBeforeOpenIsVisibleWhenItReturnsWithItsJoinedReplyQueued() {
+            start(settings().build());
+            joinedMembers("alice", "bob");
+            RecordingPeer carol = connect("carol");
+
+            JoinResult result = hub.tryJoinBeforeOpen(carol, "lobby");
+
+            List<RoomMember> all = List.of(member("alice"), member("bob"), member("carol"));
+            assertThat(result).isEqualTo(new JoinResult.Joined(LOBBY, all, false));
+            assertThat(hub.members(LOBBY)).isEqualTo(all);
+            assertThat(hub.roomsOf(carol.id())).containsExactly(LOBBY);
+            assertThat(hub.registrationCount()).isEqualTo(3);
+            assertThat(carol.queued()).as("the reply is queued when the call returns").isEqualTo(1);
+            Envelope joined = carol.assertPushed("joined");
+            assertThat(joined.id()).isEmpty();
+            assertThat(members(joined)).isEqualTo(all);
+            assertThat(joined.payload().get("memberCount").asInt()).isEqualTo(3);
+            assertThat(listener.events()).containsExactly("joined c-alice lobby", "joined c-bob lobby", "joined c-carol lobby");
+        }
+
+        @Test
+        void aJoinBeforeOpenQueuesNoLaneJobAndGoesThroughWhileTheOnlyLaneIsStuckAndFull() {
+            start(settings().workerCount(1).jobQueueSize(1).build());
+            RecordingPeer slow = connect(peer("slow").capacity(1).behavior(SendBehavior.BLOCK).timeout(LONG));
+            join(slow, "lobby"); // its queue is full with the joined reply
+            CompletableFuture<BroadcastResult> running = hub.broadcastRoom(LOBBY, message(LOBBY, 1), Optional.empty());
+            slow.awaitSendCalls(1); // the only lane waits on the slow member
+            CompletableFuture<BroadcastResult> waiting = hub.broadcastRoom(LOBBY, message(LOBBY, 2), Optional.empty());
+            assertThat(hub.queuedBroadcastJobs()).isEqualTo(1); // and its queue is full
+            RecordingPeer late = connect("late");
+            assertRefused(hub.tryJoin(late, "lobby", Optional.empty()), JoinResult.Reason.BUSY, ErrorCode.HUB_FULL);
+
+            RecordingPeer early = connect("early");
+            JoinResult result = hub.tryJoinBeforeOpen(early, "lobby");
+
+            assertThat(result).isEqualTo(new JoinResult.Joined(LOBBY, List.of(member("early"), member("slow")), false));
+            assertThat(hub.members(LOBBY)).containsExactly(member("early"), member("slow"));
+            assertThat(hub.queuedBroadcastJobs()).as("nothing was queued for the join").isEqualTo(1);
+            early.assertPushed("joined");
+            // the lane moves on once the slow member reads; broadcast 2 runs after the join and reaches the newcomer
+            slow.assertPushed("joined");
+            assertThat(seq(slow.assertPushed("message"))).isEqualTo(1);
+            assertThat(result(running)).isEqualTo(delivered(1, 1));
+            assertThat(seq(slow.assertPushed("message"))).isEqualTo(2);
+            assertThat(result(waiting)).isEqualTo(delivered(2, 2));
+            assertThat(seq(early.assertPushed("message"))).isEqualTo(2);
+        }
+
+        @Test
+        void joinedIsTheFirstFrameOfAJoinBeforeOpenAndTheBroadcastsAfterItAreAGapFreeTail() throws Exception {
+            start(settings().jobQueueSize(1024).build());
+            RecordingPeer alice = connect(peer("alice").capacity(1000).drainOnWake());
+            RecordingPeer bob = connect(peer("bob").capacity(1000));
+            join(alice, "lobby");
+            int count = 200;
+            CountDownLatch underway = new CountDownLatch(1);
+            List<CompletableFuture<BroadcastResult>> results = new CopyOnWriteArrayList<>();
+            Thread broadcaster = start("broadcaster", () -> {
+                for (int i = 0; i < count; i++) {
+                    results.add(hub.broadcastRoom(LOBBY, message(LOBBY, i), Optional.empty()));
+                    if (i == count / 4) {
+                        underway.countDown();
+                    }
+                }
+            });
+            assertThat(underway.await(5, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(hub.tryJoinBeforeOpen(bob, "lobby")).isInstanceOf(JoinResult.Joined.class);
+            broadcaster.join(RecordingPeer.WAIT.toMillis());
+            BroadcastResult last = result(hub.broadcastRoom(LOBBY, message(LOBBY, count), Optional.empty()));
+
+            assertThat(last).isEqualTo(delivered(2, 2));
+            for (CompletableFuture<BroadcastResult> r : results) {
+                assertThat(result(r).rejected()).isEmpty();
+            }
+            List<Envelope> events = bob.takeEvents();
+            assertThat(events.getFirst().type()).isEqualTo("joined");
+            List<Integer> seqs = events.subList(1, events.size()).stream().map(HubTest::seq).toList();
+            assertThat(seqs).as("a gap-free tail of the broadcasts").isEqualTo(range(seqs.getFirst(), count + 1));
+            assertThat(alice.takeEvents()).hasSize(count + 2); // joined, then every broadcast
+        }
+
+        @ParameterizedTest
+        @EnumSource(JoinPath.class)
+        void everyLimitRefusesWithTheSameReasonInTheSameOrderAndTellsTheListenerAlike(JoinPath path) {
+            start(settings().joinBurst(2).joinRatePerSecond(1).maxRoomRegistrations(3).maxRoomConnections(2).build());
+            RecordingPeer alice = connect("alice");
+            RecordingPeer bob = connect("bob");
+            RecordingPeer carol = connect("carol");
+            RecordingPeer dave = connect("dave");
+            RecordingPeer stranger = peer("stranger").build();
+
+            assertRefused(path.join(hub, alice, "not a room!"), JoinResult.Reason.INVALID_ROOM, ErrorCode.INVALID_ROOM);
+            assertRefused(path.join(hub, stranger, "lobby"), JoinResult.Reason.NOT_CONNECTED, ErrorCode.SHUTTING_DOWN);
+            assertThat(path.join(hub, alice, "lobby")).isInstanceOf(JoinResult.Joined.class);
+            assertThat(path.join(hub, bob, "lobby")).isInstanceOf(JoinResult.Joined.class); // the room is full
+            assertRefused(path.join(hub, carol, "lobby"), JoinResult.Reason.ROOM_FULL, ErrorCode.ROOM_FULL);
+            assertThat(path.join(hub, carol, "other")).isInstanceOf(JoinResult.Joined.class); // registrations full
+            assertRefused(path.join(hub, dave, "third"), JoinResult.Reason.REGISTRATIONS_FULL, ErrorCode.HUB_FULL);
+            assertRefused(path.join(hub, alice, "third"), JoinResult.Reason.REGISTRATIONS_FULL, ErrorCode.HUB_FULL);
+            assertRefused(path.join(hub, alice, "third"), JoinResult.Reason.RATE_LIMITED, ErrorCode.RATE_LIMITED);
+            JoinResult again = path.join(hub, alice, "lobby"); // at every limit
+
+            assertThat(again).isEqualTo(new JoinResult.Joined(LOBBY, List.of(member("alice"), member("bob")), true));
+            assertThat(hub.registrationCount()).isEqualTo(3);
+            assertThat(hub.rooms()).containsExactly(LOBBY, RoomName.of("other"));
+            assertThat(listener.events()).containsExactly(
+                    "refused c-stranger lobby SHUTTING_DOWN",
+                    "joined c-alice lobby",
+                    "joined c-bob lobby",
+                    "refused c-carol lobby ROOM_FULL",
+                    "joined c-carol other",
+                    "refused c-dave third HUB_FULL",
+                    "refused c-alice third HUB_FULL",
+                    "refused c-alice third RATE_LIMITED");
+            alice.assertPushed("joined");
+            alice.assertPushed("joined"); // the duplicate is answered too
+            bob.assertPushed("joined");
+            carol.assertPushed("joined");
+        }
+
+        @ParameterizedTest
+        @EnumSource(JoinPath.class)
+        void aJoinerWhoseQueueIsFullIsRefusedWithSendQueueFullOnBothPaths(JoinPath path) {
+            start(settings().build());
+            RecordingPeer alice = connect(peer("alice").capacity(1).behavior(SendBehavior.BLOCK).timeout(LONG)).fillQueue();
+
+            assertRefused(path.join(hub, alice, "lobby"), JoinResult.Reason.SEND_QUEUE_FULL, ErrorCode.RATE_LIMITED);
+
+            assertThat(hub.rooms()).isEmpty();
+            assertThat(hub.registrationCount()).isZero();
+            assertThat(hub.roomsOf(alice.id())).isEmpty();
+            alice.assertPushed("filler");
+            assertThat(listener.events()).containsExactly("refused c-alice lobby RATE_LIMITED");
+        }
+
+        @ParameterizedTest
+        @EnumSource(JoinPath.class)
+        void aStoppedHubRefusesJoinsOnBothPaths(JoinPath path) {
+            start(settings().build());
+            RecordingPeer alice = connect("alice");
+            hub.stop();
+
+            assertRefused(path.join(hub, alice, "lobby"), JoinResult.Reason.STOPPED, ErrorCode.SHUTTING_DOWN);
+            alice.assertClosed(CloseCode.GOING_AWAY);
+        }
+
+        @ParameterizedTest
+        @EnumSource(JoinPath.class)
+        void othersHearAJoinBeforeOpenAsPresenceAndTheJoinerHearsOnlyItsReply(JoinPath path) {
+            start(settings().presenceEnabled(true).build());
+            RecordingPeer alice = connect("alice");
+            join(alice, "lobby");
+            alice.assertPushed("joined");
+            settle(LOBBY, alice);
+            RecordingPeer bob = connect("bob");
+
+            assertThat(path.join(hub, bob, "lobby")).isInstanceOf(JoinResult.Joined.class);
+            barrier(LOBBY);
+
+            assertPresence(alice.nextEvent(), "join", "bob");
+            alice.assertPushed("barrier");
+            bob.assertPushed("joined");
+            bob.assertPushed("barrier");
+        }
+
+        @ParameterizedTest
+        @EnumSource(JoinPath.class)
+        void disconnectRacingWithAJoinLeavesNoMembershipBehindOnBothPaths(JoinPath path) {
+            start(settings().build());
+            RecordingPeer alice = connect("alice");
+            checked.remove(alice); // whether the racing join's reply was queued does not matter here
+            AtomicBoolean once = new AtomicBoolean();
+            // The disconnect runs in the middle of the join, after the hub has looked the member up.
+            alice.onTrySend(frame -> {
+                if (once.compareAndSet(false, true)) {
+                    Thread ioThread = Thread.ofPlatform().start(() -> hub.disconnect(alice));
+                    try {
+                        ioThread.join(RecordingPeer.WAIT.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+
+            JoinResult result = path.join(hub, alice, "lobby");
+
+            assertRefused(result, JoinResult.Reason.NOT_CONNECTED, ErrorCode.SHUTTING_DOWN);
+            assertThat(hub.activeConnectionCount()).isZero();
+            assertThat(hub.roomsOf(alice.id())).isEmpty();
+            assertThat(hub.members(LOBBY)).isEmpty();
+            assertThat(hub.rooms()).isEmpty();
+            assertThat(hub.registrationCount()).isZero();
+        }
+    }
+
     @Nested
     class Presence {
 
@@ -1069,6 +1273,27 @@ class HubTest {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    /** The two ways into a room, for tests that must hold on both. */
+    enum JoinPath {
+        /** {@link Hub#tryJoin}: the join completes on the room's lane. */
+        LANE {
+            @Override
+            JoinResult join(Hub hub, RecordingPeer peer, String room) {
+                return hub.tryJoin(peer, room, Optional.empty());
+            }
+        },
+        /** {@link Hub#tryJoinBeforeOpen}: the join completes on the caller's thread. */
+        BEFORE_OPEN {
+            @Override
+            JoinResult join(Hub hub, RecordingPeer peer, String room) {
+                return hub.tryJoinBeforeOpen(peer, room);
+            }
+        };
+
+        abstract JoinResult join(Hub hub, RecordingPeer peer, String room);
+    }
+
 
     private Hub start(RoomcastConfig config) {
         return start(config, PresencePolicy.always(config.presenceEnabled()));

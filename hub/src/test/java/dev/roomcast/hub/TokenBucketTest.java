@@ -3,8 +3,15 @@ package dev.roomcast.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -100,5 +107,49 @@ class TokenBucketTest {
         assertThatIllegalArgumentException().isThrownBy(() -> new TokenBucket(1, 0, clock))
                 .withMessage("token bucket: expected rate > 0 and burst > 0 but was 1.0 and 0");
         assertThatIllegalArgumentException().isThrownBy(() -> new TokenBucket(Double.NaN, 1, clock));
+    }
+
+    @Test
+    void concurrentCallersTogetherGetExactlyTheBurst() throws InterruptedException {
+        int burst = 2_000;
+        int threads = 4;
+        for (int round = 0; round < 20; round++) {
+            TokenBucket bucket = new TokenBucket(1, burst, clock); // the clock stands still: the burst is all there is
+            AtomicInteger granted = new AtomicInteger();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> started = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                started.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    for (int i = 0; i < burst; i++) { // together they ask for twice the burst, all while contending
+                        if (bucket.tryAcquire()) {
+                            granted.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+
+            start.countDown();
+            for (Thread t : started) {
+                t.join(5_000);
+            }
+
+            assertThat(granted.get()).as("round %d: tokens granted to %d threads", round, threads).isEqualTo(burst);
+        }
+    }
+
+    @Test
+    void keepsNoLockObjectOfItsOwn() {
+        // Two buckets per connection: a lock object each would add about 48 bytes to every connection.
+        for (Field field : TokenBucket.class.getDeclaredFields()) {
+            if (!Modifier.isStatic(field.getModifiers())) {
+                assertThat(Lock.class.isAssignableFrom(field.getType())).as("field %s is a lock", field.getName()).isFalse();
+            }
+        }
     }
 }
