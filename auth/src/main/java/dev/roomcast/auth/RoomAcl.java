@@ -42,6 +42,12 @@ public final class RoomAcl implements RoomAuthorizer {
         return new Builder();
     }
 
+    /** Rules matched against the identity's claims in memory: never waits for anything. */
+    @Override
+    public boolean mayBlock() {
+        return false;
+    }
+
     @Override
     public RoomDecision authorize(RoomAccessRequest request) {
         Identity identity = request.identity();

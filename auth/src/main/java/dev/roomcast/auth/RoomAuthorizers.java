@@ -24,7 +24,7 @@ public final class RoomAuthorizers {
     /** Allows only if every authorizer allows; the first denial is the answer. */
     public static RoomAuthorizer allOf(List<RoomAuthorizer> authorizers) {
         List<RoomAuthorizer> parts = parts(authorizers);
-        return request -> {
+        return composite(parts, request -> {
             for (RoomAuthorizer part : parts) {
                 RoomDecision decision = part.authorize(request);
                 if (decision instanceof RoomDecision.Denied) {
@@ -32,7 +32,7 @@ public final class RoomAuthorizers {
                 }
             }
             return RoomDecision.allowed();
-        };
+        });
     }
 
     /**
@@ -47,7 +47,23 @@ public final class RoomAuthorizers {
     /** See {@link #anyOf(RoomAuthorizer...)}. */
     public static RoomAuthorizer anyOf(List<RoomAuthorizer> authorizers) {
         List<RoomAuthorizer> parts = parts(authorizers);
-        return request -> anyOf(parts, request);
+        return composite(parts, request -> anyOf(parts, request));
+    }
+
+    /** A combination that may block if any of its parts may. */
+    private static RoomAuthorizer composite(List<RoomAuthorizer> parts, RoomAuthorizer decide) {
+        boolean mayBlock = parts.stream().anyMatch(RoomAuthorizer::mayBlock);
+        return new RoomAuthorizer() {
+            @Override
+            public RoomDecision authorize(RoomAccessRequest request) {
+                return decide.authorize(request);
+            }
+
+            @Override
+            public boolean mayBlock() {
+                return mayBlock;
+            }
+        };
     }
 
     private static RoomDecision anyOf(List<RoomAuthorizer> parts, RoomAccessRequest request) {

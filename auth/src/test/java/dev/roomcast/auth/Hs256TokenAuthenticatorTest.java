@@ -328,4 +328,9 @@ class Hs256TokenAuthenticatorTest {
     private String claimsWith(String extra) {
         return Tokens.claims(Instant.ofEpochSecond(now()), extra);
     }
+
+    @Test
+    void anHmacCheckDeclaresThatItNeverBlocks() {
+        assertThat(authenticator.mayBlock()).isFalse();
+    }
 }

@@ -330,4 +330,9 @@ class JwksTokenAuthenticatorTest {
     private static String jwkSet(JWK... keys) {
         return new JWKSet(List.of(keys)).toString();
     }
+
+    @Test
+    void aKeySetAuthenticatorMayBlockBecauseItFetchesKeys() {
+        assertThat(authenticator.mayBlock()).isTrue();
+    }
 }

@@ -221,4 +221,9 @@ class PasswordRoomAuthorizerTest {
         assertThat(defaults.passwordHash(VAULT)).get().asString().startsWith("$2y$10$");
         assertThat(GuessLimit.defaults()).isEqualTo(new GuessLimit(5, Duration.ofMinutes(1), 10_000));
     }
+
+    @Test
+    void passwordHashingCountsAsBlocking() {
+        assertThat(authorizer.mayBlock()).isTrue();
+    }
 }

@@ -113,4 +113,10 @@ class PublicKeyTokenAuthenticatorTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("publicKey: expected an EC key on P-256 but was on P-384");
     }
+
+    @Test
+    void staticKeyVerifiersDeclareThatTheyNeverBlock() {
+        assertThat(rs256.mayBlock()).isFalse();
+        assertThat(es256.mayBlock()).isFalse();
+    }
 }

@@ -101,4 +101,9 @@ class RoomAclTest {
         assertThatThrownBy(() -> RoomAcl.builder().allow("")).hasMessage("room pattern: expected a non-empty pattern");
         assertThatThrownBy(() -> RoomAcl.builder().allowWithRole("admin:*", " ")).hasMessage("role: expected a non-blank role name");
     }
+
+    @Test
+    void anAclDeclaresThatItNeverBlocks() {
+        assertThat(RoomAcl.builder().allow("*").build().mayBlock()).isFalse();
+    }
 }

@@ -98,4 +98,16 @@ class RoomAuthorizersTest {
         assertThat(policy.authorize(new RoomAccessRequest(alice, vault, Optional.empty(), "10.0.0.2"))).isInstanceOf(RoomDecision.Denied.class);
         assertThat(policy.authorize(new RoomAccessRequest(bob, vault, Optional.of("s3cret"), "10.0.0.3"))).isInstanceOf(RoomDecision.Denied.class);
     }
+
+    @Test
+    void aCombinationMayBlockExactlyWhenOneOfItsPartsMay() {
+        RoomAuthorizer acl = RoomAcl.builder().allow("*").build();
+        RoomAuthorizer custom = request -> RoomDecision.allowed(); // says nothing: assumed to block
+        assertThat(RoomAuthorizers.allOf(acl, RoomAuthorizer.allowAll()).mayBlock()).isFalse();
+        assertThat(RoomAuthorizers.anyOf(acl, RoomAuthorizer.allowAll()).mayBlock()).isFalse();
+        assertThat(RoomAuthorizers.allOf(acl, custom).mayBlock()).isTrue();
+        assertThat(RoomAuthorizers.anyOf(custom, acl).mayBlock()).isTrue();
+        assertThat(RoomAuthorizer.allowAll().mayBlock()).isFalse();
+        assertThat(custom.mayBlock()).isTrue();
+    }
 }

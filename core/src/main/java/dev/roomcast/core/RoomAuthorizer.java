@@ -3,7 +3,8 @@ package dev.roomcast.core;
 /**
  * Port: decides whether an identity may enter a room. The same authorizer runs for rooms requested
  * at the upgrade ({@code ?room=}) and for rooms joined later with a {@code join} event, so there is
- * one policy. Thread-safe; called off the I/O threads.
+ * one policy. Thread-safe; called off the I/O threads unless it says with {@link #mayBlock()} that it
+ * never blocks.
  */
 @FunctionalInterface
 public interface RoomAuthorizer {
@@ -11,8 +12,27 @@ public interface RoomAuthorizer {
     /** Decides on one request. Never throws for a refusal: returns {@link RoomDecision.Denied}. */
     RoomDecision authorize(RoomAccessRequest request);
 
-    /** An authorizer that lets everyone into every room (the default when none is bound). */
+    /**
+     * Whether {@link #authorize} may block or run long (password hashing, a database). Like
+     * {@link TokenAuthenticator#mayBlock()}: when neither the authenticator nor this authorizer may
+     * block, the upgrade checks run on the I/O thread. {@code true} unless an implementation knows better.
+     */
+    default boolean mayBlock() {
+        return true;
+    }
+
+    /** An authorizer that lets everyone into every room (the default when none is bound). Never blocks. */
     static RoomAuthorizer allowAll() {
-        return request -> RoomDecision.allowed();
+        return new RoomAuthorizer() {
+            @Override
+            public RoomDecision authorize(RoomAccessRequest request) {
+                return RoomDecision.allowed();
+            }
+
+            @Override
+            public boolean mayBlock() {
+                return false;
+            }
+        };
     }
 }

@@ -11,6 +11,7 @@ import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.transport.undertow.testing.FakeTokens;
 import dev.roomcast.transport.undertow.testing.LogCapture;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.RecordingListener;
@@ -51,6 +52,17 @@ class UpgradeContractIT {
      * would); every other room is open.
      */
     static final class PasswordRooms implements RoomAuthorizer {
+        private final boolean mayBlock;
+
+        PasswordRooms(boolean mayBlock) {
+            this.mayBlock = mayBlock;
+        }
+
+        @Override
+        public boolean mayBlock() {
+            return mayBlock;
+        }
+
         @Override
         public RoomDecision authorize(RoomAccessRequest request) {
             return switch (request.room().value()) {
@@ -255,9 +267,15 @@ class UpgradeContractIT {
     }
 
     private TestServer start(UnaryOperator<RoomcastConfig.Builder> config, RecordingListener listener) {
+        return start(config, listener, true);
+    }
+
+    /** {@code checksMayBlock} false: authenticator and authorizer say they never block, so the checks run on the I/O thread. */
+    private TestServer start(UnaryOperator<RoomcastConfig.Builder> config, RecordingListener listener, boolean checksMayBlock) {
         RoomcastConfig.Builder b = RoomcastConfig.builder().workerCount(2).jobQueueSize(64)
                 .allowedOrigins(ALLOWED_ORIGIN);
-        server = TestServer.builder().config(config.apply(b).build()).roomAuthorizer(new PasswordRooms())
+        server = TestServer.builder().config(config.apply(b).build()).roomAuthorizer(new PasswordRooms(checksMayBlock))
+                .tokenAuthenticator(checksMayBlock ? new FakeTokens() : FakeTokens.neverBlocking())
                 .listener(listener).start();
         return server;
     }
@@ -265,8 +283,19 @@ class UpgradeContractIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void upgradeIsAnsweredAsTheContractTableSays(Case c) throws IOException {
+        assertContract(c, true);
+    }
+
+    /** The same table with checks that never block, which run on the I/O thread that read the request. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void upgradeWithChecksOnTheIoThreadIsAnsweredAsTheContractTableSays(Case c) throws IOException {
+        assertContract(c, false);
+    }
+
+    private void assertContract(Case c, boolean checksMayBlock) throws IOException {
         RecordingListener listener = new RecordingListener();
-        start(c.config(), listener);
+        start(c.config(), listener, checksMayBlock);
         Map<String, String> headers = RawWebSocket.upgradeHeaders();
         c.headers().forEach((k, v) -> {
             if (v == null) {

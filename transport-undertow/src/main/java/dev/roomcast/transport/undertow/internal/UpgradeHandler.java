@@ -6,6 +6,7 @@ import dev.roomcast.core.ConnectionListener;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.Identity;
 import dev.roomcast.core.RoomAccessRequest;
+import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
@@ -43,9 +44,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The upgrade pipeline of DESIGN §4: every check runs, in a fixed order, before any 101 is written,
  * and each failure answers with its status and JSON body. The cheap protocol checks run on the I/O
- * thread; token verification, room authorization and the capacity reservation run on a virtual
- * thread because they may block (key fetches, password hashing). A capacity slot and the rooms are
- * reserved in the hub before the 101, so an accepted client is never dropped for capacity after it.
+ * thread. Token verification, room authorization and the capacity reservation run on a virtual
+ * thread when one of them may block (key fetches, password hashing: {@link TokenAuthenticator#mayBlock()},
+ * {@link RoomAuthorizer#mayBlock()}), and stay on the I/O thread when none may, which spares the
+ * upgrade two thread hand-offs (to the virtual thread and back for the 101). A capacity slot and the
+ * rooms are reserved in the hub before the 101, so an accepted client is never dropped for capacity after it.
  */
 public final class UpgradeHandler implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
@@ -150,10 +153,24 @@ public final class UpgradeHandler implements HttpHandler {
         }
         Request request = new Request(HttpExchanges.clientAddress(exchange), SUBPROTOCOL_BATCH_V1.equals(chosen), rooms, token,
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst(ROOM_PASSWORD_HEADER)));
-        exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
+        if (checksMayBlock(request)) {
+            exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
+        } else {
+            authorizeAndUpgrade(exchange, request); // quick checks only: stay on the I/O thread
+        }
     }
 
-    /** The blocking half: verify the token, authorize rooms, reserve capacity, then answer 101. */
+    /** Whether the checks this request needs may block: then they must leave the I/O thread. */
+    private boolean checksMayBlock(Request request) {
+        boolean tokenMayBlock = request.token().isPresent() && tokens.isPresent() && tokens.get().mayBlock();
+        boolean roomsMayBlock = !request.rooms().isEmpty() && services.roomAuthorizer().mayBlock();
+        return tokenMayBlock || roomsMayBlock;
+    }
+
+    /**
+     * The second half: verify the token, authorize rooms, reserve capacity, then answer 101. Runs on a
+     * virtual thread, or on the I/O thread when {@link #checksMayBlock} says none of it can block.
+     */
     private void authorizeAndUpgrade(HttpServerExchange exchange, Request request) {
         ConnectionId id = ConnectionId.of(idPrefix + Long.toString(nextId.incrementAndGet(), 36));
         // 8b. token verification; a supplied token is verified even when anonymous access is allowed
@@ -191,8 +208,10 @@ public final class UpgradeHandler implements HttpHandler {
             reject(exchange, refused.code(), "hub refused the connection", Map.of());
             return;
         }
+        // The connection has no channel yet, so nothing queued for it can reach the client before
+        // these joins return: they complete here, without waiting for the rooms' lanes.
         for (String room : request.rooms()) {
-            if (services.hub().tryJoin(connection, room, Optional.empty()) instanceof JoinResult.Refused refused) {
+            if (services.hub().tryJoinBeforeOpen(connection, room) instanceof JoinResult.Refused refused) {
                 services.hub().disconnect(connection);
                 reject(exchange, refused.code(), "join of " + room + " refused: " + refused.reason(), Map.of());
                 return;
@@ -207,11 +226,16 @@ public final class UpgradeHandler implements HttpHandler {
         // The 101 is written from the I/O thread, not from this virtual thread: Undertow's buffer pool
         // keeps a thread-local cache (pooled direct buffers and a finalizer) for every thread that
         // allocates, and a fresh virtual thread per upgrade would leave one such cache per connection.
-        exchange.dispatch(exchange.getIoThread(), () -> {
+        Runnable answer101 = () -> {
             AsyncWebSocketHttpServerExchange facade = new AsyncWebSocketHttpServerExchange(exchange, NO_PEER_TRACKING);
             exchange.upgradeChannel(new Upgrade(handshake, facade, connection));
             handshake.handshake(facade);
-        });
+        };
+        if (exchange.isInIoThread()) {
+            answer101.run();
+        } else {
+            exchange.dispatch(exchange.getIoThread(), answer101);
+        }
     }
 
     /**

@@ -11,10 +11,40 @@ import java.util.Set;
  * A fake (not a mock) token authenticator for transport tests, which must not depend on the auth
  * module: a token {@code valid:SUBJECT} proves SUBJECT; {@code valid:SUBJECT:ROLE} adds a role;
  * anything else is rejected as a bad signature. Real JWT verification is tested in auth and examples.
+ * By default it says it may block, like an authenticator that does not know better; {@link #neverBlocking()}
+ * says it never does, so the upgrade checks stay on the I/O thread.
  */
 public final class FakeTokens implements TokenAuthenticator {
+    /** Every thread that ran {@link #authenticate}, in order. */
+    private final java.util.List<Thread> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final boolean mayBlock;
+
+    public FakeTokens() {
+        this(true);
+    }
+
+    private FakeTokens(boolean mayBlock) {
+        this.mayBlock = mayBlock;
+    }
+
+    /** Fake tokens that declare they never block. */
+    public static FakeTokens neverBlocking() {
+        return new FakeTokens(false);
+    }
+
+    @Override
+    public boolean mayBlock() {
+        return mayBlock;
+    }
+
+    /** The threads that verified tokens so far. */
+    public java.util.List<Thread> callers() {
+        return callers;
+    }
+
     @Override
     public AuthResult authenticate(String token) {
+        callers.add(Thread.currentThread());
         String[] parts = token.split(":");
         if (parts.length >= 2 && parts[0].equals("valid") && !parts[1].isEmpty()) {
             Set<String> roles = parts.length > 2 ? Set.of(parts[2]) : Set.of();

@@ -8,6 +8,7 @@ import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.HttpRoute;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.core.TokenAuthenticator;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import java.net.URI;
@@ -120,6 +121,7 @@ public final class TestServer implements AutoCloseable {
         private final List<ConnectionListener> listeners = new ArrayList<>();
         private final List<HttpRoute> routes = new ArrayList<>();
         private boolean withTokens = true;
+        private TokenAuthenticator tokens = new FakeTokens();
 
         public Builder config(RoomcastConfig value) {
             this.config = value;
@@ -151,6 +153,11 @@ public final class TestServer implements AutoCloseable {
             return this;
         }
 
+        public Builder tokenAuthenticator(TokenAuthenticator value) {
+            this.tokens = value;
+            return this;
+        }
+
         public Builder withoutTokenAuthenticator() {
             this.withTokens = false;
             return this;
@@ -161,7 +168,7 @@ public final class TestServer implements AutoCloseable {
             EnvelopeCodec codec = EnvelopeCodec.of(c);
             Hub hub = Hub.create(c, codec, Clock.system());
             RoomcastServer server = new RoomcastServer(c, hub, codec, router,
-                    withTokens ? Optional.of(new FakeTokens()) : Optional.empty(), rooms, admin, listeners, routes,
+                    withTokens ? Optional.of(tokens) : Optional.empty(), rooms, admin, listeners, routes,
                     Clock.system());
             return new TestServer(server.start());
         }
