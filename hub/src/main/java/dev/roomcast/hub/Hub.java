@@ -49,10 +49,12 @@ import org.slf4j.LoggerFactory;
  * {@link Peer} port.
  *
  * <p><b>Fan-out.</b> A broadcast encodes its envelope once into a {@link Frame} on the caller's
- * thread, then runs on a bounded worker pool ({@code workerCount} lanes, {@code jobQueueSize} jobs):
- * each room's broadcasts run in order on one lane. Delivery offers the shared frame to every
- * member without waiting; only members whose queue was full then get the {@code SendBehavior}
- * treatment, so a slow member never delays the others.
+ * thread, then runs on one of {@code workerCount} bounded lanes ({@code jobQueueSize} jobs in all):
+ * each room's broadcasts run in order on one lane. A virtual thread that broadcasts to an idle lane
+ * runs the delivery itself, and the returned future is then already complete; otherwise a virtual
+ * thread of the lane's runs it. Delivery offers the shared frame to every member without waiting;
+ * only members whose queue was full then get the {@code SendBehavior} treatment, so a slow member
+ * never delays the others.
  *
  * <p><b>States.</b> <em>running</em>; <em>shutting down</em> ({@link #shutdown}: new connections, joins
  * and broadcasts refused, members told and closed after their queues drain); <em>stopped</em>
@@ -281,7 +283,8 @@ public final class Hub implements HubStats {
      * order. There the {@code joined} reply is queued and the member added with no broadcast of the
      * room in between: every earlier broadcast went out without the joiner, every later one reaches it
      * after its reply. So a client that has read {@code joined} receives everything published after.
-     * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads).
+     * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads);
+     * a virtual thread that finds the lane idle runs the step itself.
      */
     private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId) {
         CompletableFuture<JoinResult> done = new CompletableFuture<>();
@@ -295,7 +298,7 @@ public final class Hub implements HubStats {
         };
         if (lanes.isLaneThread()) {
             step.run(); // a lane must not wait for a job queued behind itself
-        } else if (!lanes.submit(room.name(), step)) {
+        } else if (!lanes.submit(room.name(), step, Thread.currentThread().isVirtual())) {
             JoinResult.Reason why = state == State.RUNNING ? JoinResult.Reason.BUSY : JoinResult.Reason.STOPPED;
             return abandonJoin(room, why);
         }
@@ -417,15 +420,23 @@ public final class Hub implements HubStats {
 
     /**
      * Broadcasts to every member of {@code room} (except {@code excluded}). The envelope is encoded
-     * once here; delivery runs on the room's worker lane. The future completes with what happened at
-     * each member's queue, or with a rejection (hub stopped, job queue full) when nothing was enqueued.
+     * once here; delivery runs on the room's lane, in order with the room's other broadcasts. Called
+     * on a virtual thread, the caller runs the delivery itself when the lane is idle (and under
+     * {@code BLOCK} may wait up to {@code sendTimeout} for a slow member), so it must not hold a
+     * lock that a delivery could need. The future completes with what happened at each member's
+     * queue, or with a rejection (hub stopped, job queue full) when nothing was enqueued.
      */
     public CompletableFuture<BroadcastResult> broadcastRoom(RoomName room, Envelope envelope, Optional<ConnectionId> excluded) {
+        return broadcastRoom(room, envelope, excluded, Thread.currentThread().isVirtual());
+    }
+
+    private CompletableFuture<BroadcastResult> broadcastRoom(RoomName room, Envelope envelope, Optional<ConnectionId> excluded,
+                                                             boolean callerMayRun) {
         if (state != State.RUNNING) {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         Frame frame = codec.encode(envelope);
-        return submit(room, room, envelope, () -> bus.publish(room, frame, excluded));
+        return submit(room, room, envelope, () -> bus.publish(room, frame, excluded), callerMayRun);
     }
 
     /** Broadcasts to every connected peer, each once even if it is in many rooms. */
@@ -434,7 +445,8 @@ public final class Hub implements HubStats {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         Frame frame = codec.encode(envelope);
-        return submit(ALL_LANE_KEY, null, envelope, () -> deliver(members.values(), frame, excluded));
+        return submit(ALL_LANE_KEY, null, envelope, () -> deliver(members.values(), frame, excluded),
+                Thread.currentThread().isVirtual());
     }
 
     /** Sends to one connection on the caller's thread (no worker); attempted is 0 when it is not connected. */
@@ -450,7 +462,7 @@ public final class Hub implements HubStats {
     }
 
     private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Envelope envelope,
-                                                      Supplier<BroadcastResult> delivery) {
+                                                      Supplier<BroadcastResult> delivery, boolean callerMayRun) {
         CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
         long started = clock.nanoTime();
         Instant submittedAt = clock.now();
@@ -467,7 +479,7 @@ public final class Hub implements HubStats {
                     submittedAt.plusNanos(nanos), envelope.traceparent());
             listeners.forEach(l -> safely(() -> l.onBroadcastCompleted(record)));
             done.complete(result);
-        });
+        }, callerMayRun);
         if (!queued) {
             BroadcastResult rejected = BroadcastResult.rejected(
                     state == State.RUNNING ? Rejection.JOB_QUEUE_FULL : Rejection.STOPPED);
@@ -538,7 +550,8 @@ public final class Hub implements HubStats {
         }
         ObjectNode payload = codec.mapper().createObjectNode().put("event", event);
         payload.set("member", memberNode(who));
-        broadcastRoom(room, Envelope.toRoom("presence", room, payload), excluded);
+        // Under the room's lock (see the callers): never run the delivery here, always on the lane.
+        broadcastRoom(room, Envelope.toRoom("presence", room, payload), excluded, false);
     }
 
     private Envelope joinedEvent(RoomName room, List<RoomMember> list, int memberCount, Optional<String> replyId) {

@@ -2,120 +2,224 @@ package dev.roomcast.hub.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bounded broadcast worker pool: {@code workerCount} lanes, each one thread with a bounded job
- * queue. A job goes to the lane chosen by its key (the room), so one room's broadcasts run in order
- * while different rooms run in parallel. A full lane rejects the job instead of growing.
+ * The hub's bounded broadcast lanes: {@code laneCount} serial queues of jobs. A job goes to the lane
+ * chosen by its key (the room), so one room's broadcasts run one after another, in order, while
+ * different rooms run in parallel. A full lane rejects the job instead of growing.
+ *
+ * <p>A lane has no thread of its own. Whoever finds it idle runs its jobs: the submitting thread
+ * itself when it says it may (a virtual thread that holds no lock a job could need: a connection's
+ * reader publishing, a handler broadcasting), otherwise a runner thread from a small pool. The
+ * first saves a hand-off per broadcast, which was most of the cost of a broadcast to a small room;
+ * a caller that runs a lane runs at most {@link #INLINE_BUDGET} jobs, then hands what is left to a
+ * runner, so it is never held up long by other rooms' traffic. Jobs may block (a {@code BLOCK} send
+ * waits for space), which is why the I/O threads never run jobs. Runners are platform threads, at
+ * most one per lane, so lanes keep moving even when CPU-bound virtual threads occupy every carrier.
  */
 public final class BroadcastLanes {
     private static final Logger log = LoggerFactory.getLogger(BroadcastLanes.class);
+    /** Most jobs a submitting thread runs before it hands the rest of its lane to a virtual thread. */
+    static final int INLINE_BUDGET = 64;
 
-    private final List<BlockingQueue<Runnable>> queues;
-    private final List<Thread> threads;
+    private final List<Lane> lanes;
+    /** Runs lanes that no submitting thread may run; at most one task per lane at a time. */
+    private final ExecutorService runners;
+    /** The lane the current thread is running jobs of, if any. */
+    private final ThreadLocal<Lane> running = new ThreadLocal<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    /**
-     * Starts the lanes.
-     *
-     * @param workerCount lanes (threads)
-     * @param jobQueueSize jobs that may wait over all lanes (each lane holds its share, at least one)
-     * @param namePrefix thread name prefix
-     */
-    public BroadcastLanes(int workerCount, int jobQueueSize, String namePrefix) {
-        int perLane = Math.max(1, jobQueueSize / workerCount);
-        queues = new ArrayList<>(workerCount);
-        threads = new ArrayList<>(workerCount);
-        for (int i = 0; i < workerCount; i++) {
-            BlockingQueue<Runnable> queue = new ArrayBlockingQueue<>(perLane);
-            queues.add(queue);
-            Thread t = Thread.ofPlatform().name(namePrefix + i).daemon(true).unstarted(() -> runLane(queue));
-            threads.add(t);
+    /** One lane: its queued jobs, how many, and whether a thread is running them. */
+    private static final class Lane {
+        final int index;
+        final int capacity;
+        final ConcurrentLinkedQueue<Runnable> jobs = new ConcurrentLinkedQueue<>();
+        /** Jobs accepted and not yet started. */
+        final AtomicInteger queued = new AtomicInteger();
+        /** Set while one thread runs this lane's jobs; at most one does at a time. */
+        final AtomicBoolean owned = new AtomicBoolean();
+        /** The thread running the jobs now, for {@link #stop}; null when idle. */
+        volatile Thread runner;
+
+        Lane(int index, int capacity) {
+            this.index = index;
+            this.capacity = capacity;
         }
-        threads.forEach(Thread::start);
+
+        boolean reserve() {
+            while (true) {
+                int n = queued.get();
+                if (n >= capacity) {
+                    return false;
+                }
+                if (queued.compareAndSet(n, n + 1)) {
+                    return true;
+                }
+            }
+        }
     }
 
     /**
-     * Queues {@code job} on the lane of {@code key}; returns false if that lane is full or stopped.
-     * A job accepted here is always run, even when {@link #stop} comes right after.
+     * Creates the lanes.
+     *
+     * @param laneCount    lanes (the {@code workerCount} setting)
+     * @param jobQueueSize jobs that may wait over all lanes (each lane holds its share, at least one)
+     * @param namePrefix   name prefix of the runner threads
      */
+    public BroadcastLanes(int laneCount, int jobQueueSize, String namePrefix) {
+        int perLane = Math.max(1, jobQueueSize / laneCount);
+        this.runners = Executors.newCachedThreadPool(Thread.ofPlatform().name(namePrefix, 0).daemon(true).factory());
+        List<Lane> all = new ArrayList<>(laneCount);
+        for (int i = 0; i < laneCount; i++) {
+            all.add(new Lane(i, perLane));
+        }
+        this.lanes = List.copyOf(all);
+    }
+
+    /** Queues {@code job} on the lane of {@code key}, run by a runner thread; see {@link #submit(Object, Runnable, boolean)}. */
     public boolean submit(Object key, Runnable job) {
+        return submit(key, job, false);
+    }
+
+    /**
+     * Queues {@code job} on the lane of {@code key}; returns false if that lane is full or the lanes
+     * are stopped. A job accepted here is always run, even when {@link #stop} comes right after.
+     *
+     * @param callerMayRun whether the calling thread may run the lane's jobs itself when the lane is
+     *                     idle: only a virtual thread holding no lock that a job could take (jobs take
+     *                     room locks and may wait for space in send queues). It then returns after
+     *                     running them, so the job is done when this returns true.
+     */
+    public boolean submit(Object key, Runnable job, boolean callerMayRun) {
         if (stopped.get()) {
             return false;
         }
-        int lane = Math.floorMod(key.hashCode() * 0x9E3779B9, queues.size());
-        BlockingQueue<Runnable> queue = queues.get(lane);
-        if (!queue.offer(job)) {
+        Lane lane = lanes.get(Math.floorMod(key.hashCode() * 0x9E3779B9, lanes.size()));
+        if (!lane.reserve()) {
             return false;
         }
-        // stop() may have come between the check above and the offer, and the lane may already have
-        // run its last jobs and ended: then nobody would ever take this one. Take it back if it is
-        // still queued; if a lane took it, that lane runs it.
-        return !(stopped.get() && queue.remove(job));
+        lane.jobs.offer(job);
+        if (lane.owned.compareAndSet(false, true)) {
+            if (callerMayRun && running.get() == null) {
+                run(lane, INLINE_BUDGET);
+            } else {
+                startRunner(lane);
+            }
+        }
+        return true;
     }
 
-    /** Whether the calling thread is one of the lanes (a job must not wait for another job then). */
+    private void startRunner(Lane lane) {
+        try {
+            runners.execute(() -> run(lane, Integer.MAX_VALUE));
+        } catch (RejectedExecutionException e) {
+            // Stopped and past its wait: no thread will run this lane again. Its jobs only complete
+            // the futures of broadcasts that raced with the stop, so run them here rather than lose them.
+            run(lane, Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Runs the lane's jobs, the lane already owned by the caller, until the lane is empty or
+     * {@code budget} jobs have run; then releases it, or hands it to a runner of its own.
+     */
+    private void run(Lane lane, int budget) {
+        Lane outer = running.get();
+        running.set(lane);
+        lane.runner = Thread.currentThread();
+        try {
+            int left = budget;
+            while (true) {
+                Runnable job;
+                while (left > 0 && (job = lane.jobs.poll()) != null) {
+                    lane.queued.decrementAndGet();
+                    left--;
+                    runSafely(job);
+                }
+                if (left == 0 && !lane.jobs.isEmpty()) {
+                    lane.runner = null;
+                    startRunner(lane); // still owned: the new runner takes over
+                    return;
+                }
+                lane.runner = null;
+                lane.owned.set(false);
+                // A job queued after our last poll found the lane owned and started no runner: take it on.
+                if (lane.jobs.isEmpty() || !lane.owned.compareAndSet(false, true)) {
+                    return;
+                }
+                lane.runner = Thread.currentThread();
+            }
+        } finally {
+            running.set(outer);
+            if (budget != Integer.MAX_VALUE) {
+                Thread.interrupted(); // a stop's interrupt was meant for the job, not for the caller that lent its thread
+            }
+        }
+    }
+
+    /** Whether the calling thread is running a lane's jobs (a job must not wait for another job then). */
     public boolean isLaneThread() {
-        return threads.contains(Thread.currentThread());
+        return running.get() != null;
     }
 
     /** Jobs waiting now, over all lanes. */
     public int queuedJobs() {
         int n = 0;
-        for (BlockingQueue<Runnable> q : queues) {
-            n += q.size();
+        for (Lane lane : lanes) {
+            n += lane.queued.get();
         }
         return n;
     }
 
-    private void runLane(BlockingQueue<Runnable> queue) {
-        while (!stopped.get()) {
-            try {
-                runSafely(queue.take());
-            } catch (InterruptedException e) {
-                break; // stop() interrupts idle lanes
-            }
-        }
-        // Jobs left behind still run: each sees the hub stopped and completes its result as such.
-        Runnable job;
-        while ((job = queue.poll()) != null) {
-            runSafely(job);
-        }
-    }
-
+    /** Runs one job; whatever it throws is logged, so the lane keeps serving its room (and is never left owned). */
     private static void runSafely(Runnable job) {
         try {
             job.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.error("broadcast job failed", e);
         }
     }
 
-    /** Stops the lanes after the jobs they hold; waits up to {@code timeoutMillis} for them. Idempotent. */
+    /**
+     * Refuses further jobs and waits up to {@code timeoutMillis} for the accepted ones to finish. The
+     * threads running jobs are interrupted, which ends {@code BLOCK} waits in progress, so stop
+     * returns promptly; jobs still queued run and see the hub stopped. Idempotent.
+     */
     public void stop(long timeoutMillis) {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        // Interrupting also ends BLOCK waits in progress, so stop returns promptly.
-        threads.forEach(Thread::interrupt);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        for (Thread t : threads) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0 || t == Thread.currentThread()) {
-                continue;
-            }
-            try {
-                t.join(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        for (Lane lane : lanes) {
+            Thread t = lane.runner;
+            if (t != null && t != Thread.currentThread()) {
+                t.interrupt();
             }
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (Lane lane : lanes) {
+            while ((lane.owned.get() || lane.queued.get() > 0) && lane.runner != Thread.currentThread()) {
+                if (System.nanoTime() >= deadline) {
+                    runners.shutdown();
+                    return;
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    runners.shutdown();
+                    return;
+                }
+            }
+        }
+        runners.shutdown();
     }
 }

@@ -34,7 +34,7 @@ class PublishRefusedIT {
 
     @Test
     void aPublishRefusedForAFullJobQueueGetsHubFullWithItsId() throws Exception {
-        // One lane with one queued job, held up by a member that never reads under BLOCK.
+        // One lane holding one queued job, its runner held up by a member that never reads under BLOCK.
         server = TestServer.builder().config(RoomcastConfig.builder()
                 .workerCount(1).jobQueueSize(1).sendQueueSize(1).sendBehavior(SendBehavior.BLOCK)
                 .sendTimeout(Duration.ofSeconds(3)).presenceEnabled(false).inboundBurst(1000).build()).start();
@@ -46,7 +46,11 @@ class PublishRefusedIT {
 
         JsonNode error = null;
         for (int i = 0; i < 300 && error == null; i++) {
-            publisher.sendJson(Map.of("type", "publish", "room", "stage", "id", "p" + i, "payload", Map.of("pad", PAD)));
+            // Server code broadcasting from a platform thread never runs the lane itself: these pile up
+            // behind the stuck member until the lane is full...
+            fillTheLane();
+            // ...and then the client's publish finds no room on it.
+            publisher.sendJson(Map.of("type", "publish", "room", "stage", "id", "p" + i, "payload", Map.of("pad", "x")));
             for (JsonNode m : publisher.drainMessages()) {
                 if (m.path("type").asText().equals("error")) {
                     error = m;
@@ -59,5 +63,18 @@ class PublishRefusedIT {
         assertThat(error.path("payload").path("code").asText()).isEqualTo("HUB_FULL");
         assertThat(error.path("id").asText()).startsWith("p");
         assertThat(publisher.isClosed()).isFalse();
+    }
+
+    /** Broadcasts big envelopes from this (platform) thread until the room's lane refuses one. */
+    private void fillTheLane() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            var result = server.hub().broadcastRoom(RoomName.of("stage"),
+                    dev.roomcast.core.Envelope.toRoom("filler", RoomName.of("stage"),
+                            new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("pad", PAD)),
+                    java.util.Optional.empty());
+            if (result.getNow(null) != null && result.getNow(null).rejected().isPresent()) {
+                return;
+            }
+        }
     }
 }

@@ -27,7 +27,7 @@ class UpgradeThreadingIT {
 
     /** A room authorizer that lets everyone in and records the threads it ran on. */
     static final class RecordingRooms implements RoomAuthorizer {
-        final List<Thread> callers = new CopyOnWriteArrayList<>();
+        final List<FakeTokens.Caller> callers = new CopyOnWriteArrayList<>();
         private final boolean mayBlock;
 
         RecordingRooms(boolean mayBlock) {
@@ -36,7 +36,7 @@ class UpgradeThreadingIT {
 
         @Override
         public RoomDecision authorize(RoomAccessRequest request) {
-            callers.add(Thread.currentThread());
+            callers.add(new FakeTokens.Caller(Thread.currentThread().getName(), Thread.currentThread().isVirtual()));
             return RoomDecision.allowed();
         }
 
@@ -57,10 +57,6 @@ class UpgradeThreadingIT {
         return server.connect("alice", query);
     }
 
-    private static boolean isIoThread(Thread t) {
-        return !t.isVirtual() && t.getName().contains("I/O");
-    }
-
     @Test
     void checksThatCannotBlockRunOnTheIoThreadAndTheClientReadsJoinedFirst() {
         FakeTokens tokens = FakeTokens.neverBlocking();
@@ -68,8 +64,8 @@ class UpgradeThreadingIT {
         TestClient alice = start(tokens, rooms, "?room=lobby");
 
         assertThat(alice.next().path("type").asText()).isEqualTo("joined");
-        assertThat(tokens.callers()).singleElement().matches(UpgradeThreadingIT::isIoThread, "an I/O thread");
-        assertThat(rooms.callers).singleElement().matches(UpgradeThreadingIT::isIoThread, "an I/O thread");
+        assertThat(tokens.callers()).singleElement().matches(FakeTokens.Caller::isIoThread, "an I/O thread");
+        assertThat(rooms.callers).singleElement().matches(FakeTokens.Caller::isIoThread, "an I/O thread");
         alice.sendJson(Map.of("type", "publish", "room", "lobby", "payload", Map.of("text", "hi")));
         assertThat(alice.awaitType("message").path("payload").path("text").asText()).isEqualTo("hi");
     }
@@ -81,8 +77,8 @@ class UpgradeThreadingIT {
         TestClient alice = start(tokens, rooms, "?room=lobby");
 
         assertThat(alice.next().path("type").asText()).isEqualTo("joined");
-        assertThat(tokens.callers()).singleElement().matches(Thread::isVirtual, "a virtual thread");
-        assertThat(rooms.callers).singleElement().matches(Thread::isVirtual, "a virtual thread");
+        assertThat(tokens.callers()).singleElement().matches(FakeTokens.Caller::isVirtual, "a virtual thread");
+        assertThat(rooms.callers).singleElement().matches(FakeTokens.Caller::isVirtual, "a virtual thread");
     }
 
     @Test
@@ -91,12 +87,12 @@ class UpgradeThreadingIT {
         RecordingRooms rooms = new RecordingRooms(true);
         TestClient withRoom = start(tokens, rooms, "?room=lobby");
         assertThat(withRoom.next().path("type").asText()).isEqualTo("joined");
-        assertThat(tokens.callers()).singleElement().matches(Thread::isVirtual, "a virtual thread");
-        assertThat(rooms.callers).singleElement().matches(Thread::isVirtual, "a virtual thread");
+        assertThat(tokens.callers()).singleElement().matches(FakeTokens.Caller::isVirtual, "a virtual thread");
+        assertThat(rooms.callers).singleElement().matches(FakeTokens.Caller::isVirtual, "a virtual thread");
 
         TestClient withoutRoom = server.connect("bob", "");
         withoutRoom.sendJson(Map.of("type", "ping", "id", "p"));
         assertThat(withoutRoom.awaitType("pong").path("id").asText()).isEqualTo("p");
-        assertThat(tokens.callers()).hasSize(2).last().matches(UpgradeThreadingIT::isIoThread, "an I/O thread");
+        assertThat(tokens.callers()).hasSize(2).last().matches(FakeTokens.Caller::isIoThread, "an I/O thread");
     }
 }

@@ -240,8 +240,9 @@ public final class UpgradeHandler implements HttpHandler {
 
     /**
      * Completes one upgrade. Undertow keeps the upgrade listener reachable for the connection's whole
-     * life (from the HTTP connection object behind the upgraded socket), so the listener forgets the
-     * facade, and with it the exchange and the request headers, as soon as it has used them.
+     * life (from the HTTP connection object behind the upgraded socket) unless {@link HttpLayerRelease}
+     * can let that go, so the listener forgets the facade, and with it the exchange and the request
+     * headers, as soon as it has used them.
      */
     private static final class Upgrade implements io.undertow.server.HttpUpgradeListener {
         private final Hybi13Handshake handshake;
@@ -261,11 +262,16 @@ public final class UpgradeHandler implements HttpHandler {
             facade = null;
             connection = null;
             WebSocketChannel channel = handshake.createChannel(f, streamConnection, f.getBufferPool());
-            // attach touches I/O-thread-owned state, so it must run on the channel's I/O thread.
-            if (Thread.currentThread() == channel.getIoThread()) {
+            // attach touches I/O-thread-owned state, so it must run on the channel's I/O thread; the
+            // HTTP layer is released after it, when nothing reads through it any more.
+            Runnable attach = () -> {
                 c.attach(channel);
+                HttpLayerRelease.release(streamConnection, exchange);
+            };
+            if (Thread.currentThread() == channel.getIoThread()) {
+                attach.run();
             } else {
-                channel.getIoThread().execute(() -> c.attach(channel));
+                channel.getIoThread().execute(attach);
             }
         }
     }

@@ -15,8 +15,16 @@ import java.util.Set;
  * says it never does, so the upgrade checks stay on the I/O thread.
  */
 public final class FakeTokens implements TokenAuthenticator {
-    /** Every thread that ran {@link #authenticate}, in order. */
-    private final java.util.List<Thread> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Which thread ran {@link #authenticate}: its name and whether it was virtual (not the thread, which would keep its task alive). */
+    public record Caller(String name, boolean isVirtual) {
+        /** Whether the caller was one of Undertow's (XNIO) I/O threads. */
+        public boolean isIoThread() {
+            return !isVirtual && name.contains("I/O");
+        }
+    }
+
+    /** Every caller of {@link #authenticate}, in order. */
+    private final java.util.List<Caller> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean mayBlock;
 
     public FakeTokens() {
@@ -38,13 +46,13 @@ public final class FakeTokens implements TokenAuthenticator {
     }
 
     /** The threads that verified tokens so far. */
-    public java.util.List<Thread> callers() {
+    public java.util.List<Caller> callers() {
         return callers;
     }
 
     @Override
     public AuthResult authenticate(String token) {
-        callers.add(Thread.currentThread());
+        callers.add(new Caller(Thread.currentThread().getName(), Thread.currentThread().isVirtual()));
         String[] parts = token.split(":");
         if (parts.length >= 2 && parts[0].equals("valid") && !parts[1].isEmpty()) {
             Set<String> roles = parts.length > 2 ? Set.of(parts[2]) : Set.of();
