@@ -37,7 +37,10 @@ public record ClaimRules(Optional<String> issuer, Optional<String> audience, Dur
         }
     }
 
-    /** Checks {@code claims} at {@code now} and maps them to an identity, or names the first rule broken. */
+    /**
+     * Checks {@code claims} at {@code now} and maps them to an identity, or names the first rule broken.
+     * The claims are plain values, as {@link TokenJson#claims} reads them; they become the identity's claims.
+     */
     public AuthResult check(Map<String, Object> claims, Instant now) {
         Object exp = claims.get("exp");
         Object nbf = claims.get("nbf");
@@ -80,7 +83,7 @@ public record ClaimRules(Optional<String> issuer, Optional<String> audience, Dur
                 roleSet.add((String) role);
             }
         }
-        return new Identity(subject, name, roleSet, PlainJson.object(claims));
+        return new Identity(subject, name, roleSet, claims);
     }
 
     private static boolean isNumericDate(Object value) {
