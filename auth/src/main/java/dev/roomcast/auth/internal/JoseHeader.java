@@ -48,6 +48,11 @@ public final class JoseHeader {
         }
     }
 
+    /** The header of {@code token}, whose {@code json} was found {@link #isPlain() plain} for another token with the same header text. */
+    static JoseHeader plain(String algorithm, Map<String, Object> json, CompactJws token) {
+        return new JoseHeader(algorithm, json, token, true, null);
+    }
+
     /** The {@code alg}, one of the verifier's allowed algorithms. */
     public String algorithm() {
         return algorithm;
