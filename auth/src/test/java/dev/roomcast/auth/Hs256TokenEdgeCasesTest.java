@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Identity;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -189,6 +194,38 @@ class Hs256TokenEdgeCasesTest {
         assertRejectedAsBefore(Tokens.hs256Raw(Tokens.OTHER_SECRET, header, Tokens.b64(claims)), BAD_SIGNATURE);
         assertRejectedAsBefore(header + "." + Tokens.b64(claims) + ".", MALFORMED);
         assertRejectedAsBefore(Tokens.hs256Raw(Tokens.SECRET, header, Tokens.b64("[1]")), MALFORMED);
+    }
+
+    @Test
+    void concurrentVerificationsOnVirtualThreadsEachGetTheirOwnAnswer() throws Exception {
+        // More threads than pooled MACs, alternating good and bad tokens of different lengths: a MAC
+        // shared by two checks, or returned to the pool mid-computation, would mix their answers up.
+        List<String> good = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String extra = "\"pad\":\"" + "x".repeat(i * 300) + "\"";
+            good.add(signed("{\"alg\":\"HS256\"}", Tokens.claims(FakeClock.START, extra)));
+            bad.add(Tokens.hs256Raw(Tokens.OTHER_SECRET, Tokens.b64("{\"alg\":\"HS256\"}"), Tokens.b64(Tokens.claims(FakeClock.START, extra))));
+        }
+        List<Future<Boolean>> answers = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < 64; t++) {
+                int offset = t;
+                answers.add(threads.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        int k = (offset + i) % good.size();
+                        if (!(authenticator.authenticate(good.get(k)) instanceof AuthResult.Authenticated)
+                                || !authenticator.authenticate(bad.get(k)).equals(BAD_SIGNATURE)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> answer : answers) {
+                assertThat(answer.get(5, TimeUnit.SECONDS)).isTrue();
+            }
+        }
     }
 
     /** Asserts that the library refused {@code token} with {@code expected} and the authenticator does too. */
