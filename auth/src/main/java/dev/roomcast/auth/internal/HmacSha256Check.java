@@ -10,12 +10,14 @@ import javax.crypto.ShortBufferException;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HS256 with the JDK's {@code HmacSHA256}: the MAC over the ASCII signing input, compared in constant
- * time ({@link MessageDigest#isEqual}) with the decoded signature, which must be 32 bytes. The key is
- * set up once; each check takes a {@link Mac} from a small pool (a clone of one keyed prototype when
- * the pool is empty), never a thread-local, since callers are often short-lived virtual threads. A
- * header that is not plain (see {@link JoseHeader}) is checked by the library's {@link MACVerifier}
- * instead, exactly as before, for its {@code crit} and {@code b64} handling. Thread-safe; never blocks.
+ * HS256 with the JDK's {@code HmacSHA256}: the MAC over the signing input {@code header.payload} as
+ * the token spells it (its UTF-8 bytes, for any real token its ASCII characters), compared in
+ * constant time ({@link MessageDigest#isEqual}) with the decoded signature, which must be 32 bytes.
+ * The key is set up once; each check takes a {@link Mac} from a small pool (a clone of one keyed
+ * prototype when the pool is empty), never a thread-local, since callers are often short-lived
+ * virtual threads. A header that is not plain (see {@link JoseHeader}) is checked by the library's
+ * {@link MACVerifier} instead, exactly as before, for its {@code crit} and {@code b64} handling.
+ * Thread-safe; never blocks.
  */
 public final class HmacSha256Check implements SignatureCheck {
     private static final String ALGORITHM = "HmacSHA256";
