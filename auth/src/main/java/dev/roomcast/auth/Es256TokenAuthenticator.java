@@ -2,9 +2,10 @@ package dev.roomcast.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
+import dev.roomcast.auth.internal.LibrarySignatureCheck;
+import dev.roomcast.auth.internal.SignatureCheck;
 import dev.roomcast.auth.internal.SignedTokenVerifier;
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Clock;
@@ -31,13 +32,13 @@ public final class Es256TokenAuthenticator implements TokenAuthenticator {
             throw new IllegalArgumentException("publicKey: expected an EC key on P-256 but was on "
                     + (curve == null ? "an unknown curve" : curve.getName()));
         }
-        JWSVerifier ec;
+        Optional<SignatureCheck> key;
         try {
-            ec = new ECDSAVerifier(publicKey);
+            key = Optional.of(new LibrarySignatureCheck(new ECDSAVerifier(publicKey)));
         } catch (JOSEException e) {
             throw new IllegalArgumentException("publicKey: not usable for ES256", e);
         }
-        this.verifier = new SignedTokenVerifier(Set.of(JWSAlgorithm.ES256), header -> Optional.of(ec),
+        this.verifier = new SignedTokenVerifier(Set.of(JWSAlgorithm.ES256), header -> key,
                 Objects.requireNonNull(rules, "rules").claimRules(), clock);
     }
 

@@ -1,10 +1,9 @@
 package dev.roomcast.auth;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.MACVerifier;
+import dev.roomcast.auth.internal.HmacSha256Check;
 import dev.roomcast.auth.internal.SecretBytes;
+import dev.roomcast.auth.internal.SignatureCheck;
 import dev.roomcast.auth.internal.SignedTokenVerifier;
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Clock;
@@ -28,14 +27,8 @@ public final class Hs256TokenAuthenticator implements TokenAuthenticator {
      * copied, so later changes to the caller's array have no effect.
      */
     public Hs256TokenAuthenticator(byte[] secret, TokenRules rules, Clock clock) {
-        byte[] copy = SecretBytes.requireStrong(secret, "tokenSecret");
-        JWSVerifier mac;
-        try {
-            mac = new MACVerifier(copy);
-        } catch (JOSEException e) {
-            throw new IllegalArgumentException("tokenSecret: not usable as an HS256 key", e);
-        }
-        this.verifier = new SignedTokenVerifier(Set.of(JWSAlgorithm.HS256), header -> Optional.of(mac),
+        Optional<SignatureCheck> key = Optional.of(new HmacSha256Check(SecretBytes.requireStrong(secret, "tokenSecret")));
+        this.verifier = new SignedTokenVerifier(Set.of(JWSAlgorithm.HS256), header -> key,
                 Objects.requireNonNull(rules, "rules").claimRules(), clock);
     }
 

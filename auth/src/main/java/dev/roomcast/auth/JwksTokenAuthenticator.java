@@ -1,8 +1,8 @@
 package dev.roomcast.auth;
 
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSVerifier;
+import dev.roomcast.auth.internal.JoseHeader;
+import dev.roomcast.auth.internal.SignatureCheck;
 import dev.roomcast.auth.internal.SignedTokenVerifier;
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Clock;
@@ -34,9 +34,10 @@ public final class JwksTokenAuthenticator implements TokenAuthenticator {
         return verifier.verify(token);
     }
 
-    private static Optional<JWSVerifier> select(JwksKeySource keys, JWSHeader header) {
+    private static Optional<SignatureCheck> select(JwksKeySource keys, JoseHeader header) {
         // Without a kid there is nothing to select by, and a lookup must not trigger a fetch.
-        String kid = header.getKeyID();
-        return kid == null || kid.isEmpty() ? Optional.empty() : keys.verifier(kid, header.getAlgorithm());
+        Optional<String> kid = header.keyId();
+        return kid.isEmpty() || kid.get().isEmpty() ? Optional.empty()
+                : keys.check(kid.get(), JWSAlgorithm.parse(header.algorithm()));
     }
 }

@@ -1,8 +1,9 @@
 package dev.roomcast.auth;
 
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
+import dev.roomcast.auth.internal.LibrarySignatureCheck;
+import dev.roomcast.auth.internal.SignatureCheck;
 import dev.roomcast.auth.internal.SignedTokenVerifier;
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Clock;
@@ -32,8 +33,8 @@ public final class Rs256TokenAuthenticator implements TokenAuthenticator {
         if (bits < MIN_KEY_BITS) {
             throw new IllegalArgumentException("publicKey: expected an RSA key of at least " + MIN_KEY_BITS + " bits but was " + bits);
         }
-        JWSVerifier rsa = new RSASSAVerifier(publicKey);
-        this.verifier = new SignedTokenVerifier(Set.of(JWSAlgorithm.RS256), header -> Optional.of(rsa),
+        Optional<SignatureCheck> key = Optional.of(new LibrarySignatureCheck(new RSASSAVerifier(publicKey)));
+        this.verifier = new SignedTokenVerifier(Set.of(JWSAlgorithm.RS256), header -> key,
                 Objects.requireNonNull(rules, "rules").claimRules(), clock);
     }
 

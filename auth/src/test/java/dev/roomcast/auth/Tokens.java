@@ -75,6 +75,25 @@ final class Tokens {
         return Base64URL.encode(json.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
+    /**
+     * {@code headerPart.payloadPart.signature}, the parts taken as they are (any encoding, padding or
+     * stray characters) and the HS256 signature made over exactly that text, as a verifier computes it.
+     */
+    static String hs256Raw(byte[] secret, String headerPart, String payloadPart) {
+        return headerPart + "." + payloadPart + "." + hmacSha256(secret, headerPart + "." + payloadPart);
+    }
+
+    /** The base64url (unpadded) HMAC-SHA256 of the UTF-8 bytes of {@code signingInput}. */
+    static String hmacSha256(byte[] secret, String signingInput) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            return Base64URL.encode(mac.doFinal(signingInput.getBytes(StandardCharsets.UTF_8))).toString();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** {@code {"sub":"alice","exp":…}} valid for an hour after {@code now}, plus {@code extra} members (JSON without braces). */
     static String claims(Instant now, String extra) {
         return "{\"sub\":\"alice\",\"exp\":" + now.plusSeconds(3600).getEpochSecond() + (extra.isEmpty() ? "" : "," + extra) + "}";

@@ -4,7 +4,6 @@ import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Identity;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,7 +36,10 @@ public record ClaimRules(Optional<String> issuer, Optional<String> audience, Dur
         }
     }
 
-    /** Checks {@code claims} at {@code now} and maps them to an identity, or names the first rule broken. */
+    /**
+     * Checks {@code claims} at {@code now} and maps them to an identity, or names the first rule broken.
+     * The claims are plain values, as {@link TokenJson#claims} reads them; they become the identity's claims.
+     */
     public AuthResult check(Map<String, Object> claims, Instant now) {
         Object exp = claims.get("exp");
         Object nbf = claims.get("nbf");
@@ -74,13 +76,11 @@ public record ClaimRules(Optional<String> issuer, Optional<String> audience, Dur
 
     private static Identity identity(String subject, Map<String, Object> claims, Object roles) {
         Optional<String> name = claims.get("name") instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
-        Set<String> roleSet = new LinkedHashSet<>();
-        if (roles != null) {
-            for (Object role : (List<?>) roles) {
-                roleSet.add((String) role);
-            }
-        }
-        return new Identity(subject, name, roleSet, PlainJson.object(claims));
+        // isStringArray has checked every role, so the copy holds strings only. An immutable set is
+        // what Identity keeps, so it takes this one without copying it again.
+        @SuppressWarnings("unchecked")
+        Set<String> roleSet = roles == null ? Set.of() : Set.copyOf((List<String>) roles);
+        return new Identity(subject, name, roleSet, claims);
     }
 
     private static boolean isNumericDate(Object value) {

@@ -2,7 +2,6 @@ package dev.roomcast.auth.internal;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
@@ -42,8 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A cached JWK set fetched over HTTP(S), turned into ready verifiers keyed by {@code kid} and
- * algorithm. Only RSA keys of 2048 bits or more (RS256) and EC P-256 keys (ES256) become verifiers;
+ * A cached JWK set fetched over HTTP(S), turned into ready signature checks keyed by {@code kid} and
+ * algorithm. Only RSA keys of 2048 bits or more (RS256) and EC P-256 keys (ES256) become checks;
  * symmetric ({@code oct}) keys in the set are ignored, so a published HMAC key can never be used to
  * accept an HS-signed token. The set is fetched lazily, on the calling thread: when none is cached,
  * when the cached one is older than the TTL, and when a token names an unknown {@code kid} — but never
@@ -91,18 +90,18 @@ public final class JwkSetCache implements AutoCloseable {
                 .build();
     }
 
-    /** The verifier for {@code kid} and {@code algorithm}, fetching the set first if it is due; may block for one fetch. */
-    public Optional<JWSVerifier> verifier(String kid, JWSAlgorithm algorithm) {
+    /** The signature check for {@code kid} and {@code algorithm}, fetching the set first if it is due; may block for one fetch. */
+    public Optional<SignatureCheck> check(String kid, JWSAlgorithm algorithm) {
         KeyRef ref = new KeyRef(kid, algorithm.getName());
         Snapshot current = snapshot;
         if (current == null || isStale(current)) {
             current = refreshIfDue(ref);
         }
-        if (current != null && current.verifiers.containsKey(ref)) {
-            return Optional.of(current.verifiers.get(ref));
+        if (current != null && current.checks.containsKey(ref)) {
+            return Optional.of(current.checks.get(ref));
         }
         current = refreshIfDue(ref);
-        return current == null ? Optional.empty() : Optional.ofNullable(current.verifiers.get(ref));
+        return current == null ? Optional.empty() : Optional.ofNullable(current.checks.get(ref));
     }
 
     /** Fetches now unless a fetch was attempted within the minimum refetch interval; returns whether a good set is cached afterwards. */
@@ -120,7 +119,7 @@ public final class JwkSetCache implements AutoCloseable {
     public Set<String> keyIds() {
         Snapshot current = snapshot;
         return current == null ? Set.of()
-                : current.verifiers.keySet().stream().map(KeyRef::kid).collect(Collectors.toUnmodifiableSet());
+                : current.checks.keySet().stream().map(KeyRef::kid).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Releases the HTTP client, aborting a fetch in progress. */
@@ -134,7 +133,7 @@ public final class JwkSetCache implements AutoCloseable {
         try {
             Snapshot current = snapshot;
             // Another caller may have fetched while this one waited for the lock.
-            if (current != null && !isStale(current) && current.verifiers.containsKey(wanted)) {
+            if (current != null && !isStale(current) && current.checks.containsKey(wanted)) {
                 return current;
             }
             fetchIfAllowed();
@@ -153,10 +152,10 @@ public final class JwkSetCache implements AutoCloseable {
         attempted = true;
         lastAttemptNanos = now;
         try {
-            snapshot = new Snapshot(verifiers(JWKSet.parse(fetch())), now);
+            snapshot = new Snapshot(checks(JWKSet.parse(fetch())), now);
         } catch (IOException | ParseException e) {
             LOG.warn("JWK set fetch from {} failed ({}); keeping {} cached keys", uri, e.getClass().getSimpleName(),
-                    snapshot == null ? 0 : snapshot.verifiers.size());
+                    snapshot == null ? 0 : snapshot.checks.size());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             LOG.warn("JWK set fetch from {} was interrupted; keeping the cached keys", uri);
@@ -191,19 +190,19 @@ public final class JwkSetCache implements AutoCloseable {
         return clock.nanoTime() - s.fetchedAtNanos >= cacheTtlNanos;
     }
 
-    private static Map<KeyRef, JWSVerifier> verifiers(JWKSet set) {
-        Map<KeyRef, JWSVerifier> verifiers = new HashMap<>();
+    private static Map<KeyRef, SignatureCheck> checks(JWKSet set) {
+        Map<KeyRef, SignatureCheck> checks = new HashMap<>();
         for (JWK jwk : set.getKeys()) {
             if (jwk.getKeyID() == null || !usableForVerifying(jwk)) {
                 continue;
             }
             try {
                 if (jwk instanceof RSAKey rsa && rsa.size() >= 2048 && algorithmFits(jwk, JWSAlgorithm.RS256)) {
-                    verifiers.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.RS256.getName()),
-                            new RSASSAVerifier(rsa.toRSAPublicKey()));
+                    checks.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.RS256.getName()),
+                            new LibrarySignatureCheck(new RSASSAVerifier(rsa.toRSAPublicKey())));
                 } else if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && algorithmFits(jwk, JWSAlgorithm.ES256)) {
-                    verifiers.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.ES256.getName()),
-                            new ECDSAVerifier(ec.toECPublicKey()));
+                    checks.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.ES256.getName()),
+                            new LibrarySignatureCheck(new ECDSAVerifier(ec.toECPublicKey())));
                 } else {
                     LOG.debug("JWK set key {} skipped: not an RSA (2048+ bits) or EC P-256 key for RS256/ES256", jwk.getKeyID());
                 }
@@ -211,7 +210,7 @@ public final class JwkSetCache implements AutoCloseable {
                 LOG.warn("JWK set key {} skipped: {}", jwk.getKeyID(), e.getClass().getSimpleName());
             }
         }
-        return Map.copyOf(verifiers);
+        return Map.copyOf(checks);
     }
 
     private static boolean usableForVerifying(JWK jwk) {
@@ -274,6 +273,6 @@ public final class JwkSetCache implements AutoCloseable {
     private record KeyRef(String kid, String algorithm) {
     }
 
-    private record Snapshot(Map<KeyRef, JWSVerifier> verifiers, long fetchedAtNanos) {
+    private record Snapshot(Map<KeyRef, SignatureCheck> checks, long fetchedAtNanos) {
     }
 }

@@ -1,26 +1,26 @@
 package dev.roomcast.auth.internal;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.util.Base64URL;
-import com.nimbusds.jose.util.JSONObjectUtils;
-import com.nimbusds.jwt.SignedJWT;
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Clock;
-import java.text.ParseException;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.stream.Collectors;
 
 /**
  * The one verification path behind every token authenticator, whatever the algorithm: shape,
  * pinned {@code alg}, key, signature, then claims. The steps run in that order so that nothing about
  * a token's claims is judged (or revealed through a reason) before its signature is known to be
- * good. Never throws for a bad token and never logs: a reason word is all that leaves this class.
- * Thread-safe if its {@link KeySelector} is.
+ * good. The header and the claims are each decoded and parsed once ({@link CompactJws},
+ * {@link TokenJson}); every token gets the answer nimbus-jose-jwt's parsing gave it before. A plain
+ * header already seen (see {@link RecentHeaders}) is not read again. Never throws
+ * for a bad token and never logs: a reason word is all that leaves this class. Thread-safe if its
+ * {@link KeySelector} is.
  */
 public final class SignedTokenVerifier {
     /**
@@ -33,6 +33,8 @@ public final class SignedTokenVerifier {
     private final KeySelector keys;
     private final ClaimRules rules;
     private final Clock clock;
+    private final TokenJson json = new TokenJson();
+    private final RecentHeaders recentHeaders = new RecentHeaders();
 
     /** A verifier that accepts only {@code allowedAlgorithms}, with keys from {@code keys}. */
     public SignedTokenVerifier(Set<JWSAlgorithm> allowedAlgorithms, KeySelector keys, ClaimRules rules, Clock clock) {
@@ -62,53 +64,76 @@ public final class SignedTokenVerifier {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             return Rejection.MALFORMED.result();
         }
-        String[] parts = token.split("\\.", -1);
-        if (parts.length != 3) {
+        Optional<CompactJws> parts = CompactJws.split(token);
+        if (parts.isEmpty()) {
             return Rejection.MALFORMED.result();
         }
-        // The alg is read from the raw header first: the library parses "alg":"none" as a different
-        // object type (or fails on it), and such tokens must be reported as a refused algorithm.
-        Optional<Map<String, Object>> header = jsonObject(parts[0]);
+        CompactJws jws = parts.get();
+        Optional<JoseHeader> header = recentHeaders.find(jws);
         if (header.isEmpty()) {
+            Optional<Map<String, Object>> headerJson = json.header(jws.header());
+            if (headerJson.isEmpty()) {
+                return Rejection.MALFORMED.result();
+            }
+            // A missing, non-string or unlisted alg ("none" among them) is a refused algorithm, not a
+            // malformed token, even when the rest of the header would not parse.
+            if (!(headerJson.get().get("alg") instanceof String alg) || !allowedAlgorithms.contains(alg)) {
+                return Rejection.ALG_NOT_ALLOWED.result();
+            }
+            header = JoseHeader.of(alg, headerJson.get(), jws);
+            if (header.isPresent() && header.get().isPlain()) {
+                recentHeaders.remember(jws, alg, headerJson.get());
+            }
+        }
+        if (header.isEmpty() || jws.signatureIsEmpty()) {
             return Rejection.MALFORMED.result();
         }
-        if (!(header.get().get("alg") instanceof String alg) || !allowedAlgorithms.contains(alg)) {
-            return Rejection.ALG_NOT_ALLOWED.result();
-        }
-        SignedJWT jwt;
-        try {
-            jwt = SignedJWT.parse(token);
-        } catch (ParseException e) {
-            return Rejection.MALFORMED.result();
-        }
-        Optional<JWSVerifier> verifier = keys.select(jwt.getHeader());
-        if (verifier.isEmpty()) {
+        Optional<SignatureCheck> key = keys.select(header.get());
+        if (key.isEmpty()) {
             return Rejection.UNKNOWN_KEY.result();
         }
-        if (!signatureHolds(jwt, verifier.get())) {
+        if (!key.get().holds(header.get(), jws)) {
             return Rejection.BAD_SIGNATURE.result();
         }
-        Map<String, Object> claims = jwt.getPayload().toJSONObject();
-        if (claims == null) {
+        Optional<Map<String, Object>> claims = json.claims(jws.payload());
+        if (claims.isEmpty()) {
             return Rejection.MALFORMED.result();
         }
-        return rules.check(claims, clock.now());
+        return rules.check(claims.get(), clock.now());
     }
 
-    private static Optional<Map<String, Object>> jsonObject(String base64Url) {
-        try {
-            return Optional.ofNullable(JSONObjectUtils.parse(new Base64URL(base64Url).decodeToString()));
-        } catch (ParseException e) {
+    /**
+     * The last few plain headers that passed the {@code alg} check, by their text. What reading a
+     * header yields depends on its text alone, and an issuer's tokens share one header, so most tokens
+     * skip decoding and parsing theirs. Only short headers are kept (a real one is a few dozen
+     * characters); slots are replaced in turn, without locking, as entries are immutable: a lost
+     * update only costs a later miss.
+     */
+    private static final class RecentHeaders {
+        private static final int SLOTS = 4;
+        private static final int MAX_TEXT_CHARS = 256;
+
+        private final AtomicReferenceArray<Entry> slots = new AtomicReferenceArray<>(SLOTS);
+        private final AtomicInteger nextSlot = new AtomicInteger();
+
+        Optional<JoseHeader> find(CompactJws jws) {
+            for (int i = 0; i < SLOTS; i++) {
+                Entry entry = slots.get(i);
+                if (entry != null && jws.headerTextIs(entry.text())) {
+                    return Optional.of(JoseHeader.plain(entry.algorithm(), entry.json(), jws));
+                }
+            }
             return Optional.empty();
         }
-    }
 
-    private static boolean signatureHolds(SignedJWT jwt, JWSVerifier verifier) {
-        try {
-            return jwt.verify(verifier);
-        } catch (JOSEException e) {
-            // e.g. a critical header the verifier does not understand, or a signature of the wrong length
-            return false;
+        void remember(CompactJws jws, String algorithm, Map<String, Object> json) {
+            if (jws.headerTextLength() <= MAX_TEXT_CHARS) {
+                Entry entry = new Entry(jws.headerText(), algorithm, Collections.unmodifiableMap(json));
+                slots.set(Math.floorMod(nextSlot.getAndIncrement(), SLOTS), entry);
+            }
+        }
+
+        private record Entry(String text, String algorithm, Map<String, Object> json) {
         }
     }
 }
