@@ -155,7 +155,7 @@ public final class RoomcastConfig {
         return sendBehavior;
     }
 
-    /** Broadcast worker threads. Default 16. Each room's broadcasts run in order on one worker. */
+    /** Broadcast lanes. Default 16. Each room's broadcasts run in order on one lane; lanes run in parallel. */
     public int workerCount() {
         return workerCount;
     }
