@@ -1002,7 +1002,13 @@ public final class Connection implements Peer {
         if (Thread.currentThread() == io) {
             task.run();
         } else {
-            io.execute(task);
+            try {
+                io.execute(task);
+            } catch (RejectedExecutionException e) {
+                // The I/O thread is stopping with the server and closes its channels on its way out:
+                // whatever the task would have written or closed is moot.
+                log.debug("connection {}: I/O thread stopping, task dropped", id);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import dev.roomcast.core.Frame;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.xnio.XnioIoThread;
 
@@ -35,7 +36,13 @@ final class IoThreadWriter implements Runnable {
     void wake(Connection connection) {
         ready.offer(connection);
         if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
-            io.execute(this);
+            try {
+                io.execute(this);
+            } catch (RejectedExecutionException e) {
+                // The server is stopping and this I/O thread with it: its sockets are being closed,
+                // so there is nothing left to write; the sender must not fail for it.
+                ready.clear();
+            }
         }
     }
 
