@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Fan-out.</b> A broadcast encodes its envelope once into a {@link Frame} on the caller's
  * thread, then runs on one of {@code workerCount} bounded lanes ({@code jobQueueSize} jobs in all):
  * each room's broadcasts run in order on one lane. A virtual thread that broadcasts to an idle lane
- * runs the delivery itself, and the returned future is then already complete; otherwise a virtual
- * thread of the lane's runs it. Delivery offers the shared frame to every member without waiting;
+ * runs the delivery itself, and the returned future is then already complete; otherwise one of the
+ * lanes' runner threads runs it. Delivery offers the shared frame to every member without waiting;
  * only members whose queue was full then get the {@code SendBehavior} treatment, so a slow member
  * never delays the others.
  *

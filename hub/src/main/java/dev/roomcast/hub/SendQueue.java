@@ -66,6 +66,16 @@ public final class SendQueue {
     private static final class SpaceWait {
         final ReentrantLock lock = new ReentrantLock();
         final Condition space = lock.newCondition();
+
+        /** Wakes every sender waiting for space. */
+        void signalAll() {
+            lock.lock();
+            try {
+                space.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /**
@@ -202,13 +212,7 @@ public final class SendQueue {
         if (blockedSenders == 0) {
             return;
         }
-        SpaceWait wait = spaceWait; // set before any sender counted itself as blocked
-        wait.lock.lock();
-        try {
-            wait.space.signalAll();
-        } finally {
-            wait.lock.unlock();
-        }
+        spaceWait.signalAll(); // set before any sender counted itself as blocked
     }
 
     /**
@@ -250,12 +254,7 @@ public final class SendQueue {
         count = 0;
         SpaceWait wait = spaceWait;
         if (wait != null) {
-            wait.lock.lock();
-            try {
-                wait.space.signalAll();
-            } finally {
-                wait.lock.unlock();
-            }
+            wait.signalAll();
         }
     }
 

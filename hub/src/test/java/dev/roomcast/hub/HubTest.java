@@ -326,8 +326,13 @@ class HubTest {
             bob.assertPushed("joined");
         }
 
-        @Test
-        void joinerGetsJoinedBeforeAnyBroadcastOfTheRoom() throws Exception {
+        /**
+         * On either path, while the room is being broadcast to: the joiner's first frame is its
+         * {@code joined} reply, and the broadcasts after it are a gap-free tail.
+         */
+        @ParameterizedTest
+        @EnumSource(JoinPath.class)
+        void joinerGetsJoinedBeforeAnyBroadcastOfTheRoomThenAGapFreeTail(JoinPath path) throws Exception {
             start(settings().jobQueueSize(1024).build());
             RecordingPeer alice = connect(peer("alice").capacity(1000).drainOnWake());
             RecordingPeer bob = connect(peer("bob").capacity(1000));
@@ -345,7 +350,7 @@ class HubTest {
             });
             assertThat(underway.await(5, TimeUnit.SECONDS)).isTrue();
 
-            join(bob, "lobby");
+            assertThat(path.join(hub, bob, "lobby")).isInstanceOf(JoinResult.Joined.class);
             broadcaster.join(RecordingPeer.WAIT.toMillis());
             BroadcastResult last = result(hub.broadcastRoom(LOBBY, message(LOBBY, count), Optional.empty()));
 
@@ -480,40 +485,6 @@ class HubTest {
             assertThat(seq(slow.assertPushed("message"))).isEqualTo(2);
             assertThat(result(waiting)).isEqualTo(delivered(2, 2));
             assertThat(seq(early.assertPushed("message"))).isEqualTo(2);
-        }
-
-        @Test
-        void joinedIsTheFirstFrameOfAJoinBeforeOpenAndTheBroadcastsAfterItAreAGapFreeTail() throws Exception {
-            start(settings().jobQueueSize(1024).build());
-            RecordingPeer alice = connect(peer("alice").capacity(1000).drainOnWake());
-            RecordingPeer bob = connect(peer("bob").capacity(1000));
-            join(alice, "lobby");
-            int count = 200;
-            CountDownLatch underway = new CountDownLatch(1);
-            List<CompletableFuture<BroadcastResult>> results = new CopyOnWriteArrayList<>();
-            Thread broadcaster = start("broadcaster", () -> {
-                for (int i = 0; i < count; i++) {
-                    results.add(hub.broadcastRoom(LOBBY, message(LOBBY, i), Optional.empty()));
-                    if (i == count / 4) {
-                        underway.countDown();
-                    }
-                }
-            });
-            assertThat(underway.await(5, TimeUnit.SECONDS)).isTrue();
-
-            assertThat(hub.tryJoinBeforeOpen(bob, "lobby")).isInstanceOf(JoinResult.Joined.class);
-            broadcaster.join(RecordingPeer.WAIT.toMillis());
-            BroadcastResult last = result(hub.broadcastRoom(LOBBY, message(LOBBY, count), Optional.empty()));
-
-            assertThat(last).isEqualTo(delivered(2, 2));
-            for (CompletableFuture<BroadcastResult> r : results) {
-                assertThat(result(r).rejected()).isEmpty();
-            }
-            List<Envelope> events = bob.takeEvents();
-            assertThat(events.getFirst().type()).isEqualTo("joined");
-            List<Integer> seqs = events.subList(1, events.size()).stream().map(HubTest::seq).toList();
-            assertThat(seqs).as("a gap-free tail of the broadcasts").isEqualTo(range(seqs.getFirst(), count + 1));
-            assertThat(alice.takeEvents()).hasSize(count + 2); // joined, then every broadcast
         }
 
         @ParameterizedTest

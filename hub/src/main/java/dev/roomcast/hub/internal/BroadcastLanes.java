@@ -204,22 +204,27 @@ public final class BroadcastLanes {
                 t.interrupt();
             }
         }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try {
+            awaitIdle(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+        } finally {
+            runners.shutdown();
+        }
+    }
+
+    /** Waits until every lane is idle (or only the calling thread still runs one), or the deadline. */
+    private void awaitIdle(long deadlineNanos) {
         for (Lane lane : lanes) {
             while ((lane.owned.get() || lane.queued.get() > 0) && lane.runner != Thread.currentThread()) {
-                if (System.nanoTime() >= deadline) {
-                    runners.shutdown();
+                if (System.nanoTime() >= deadlineNanos) {
                     return;
                 }
                 try {
                     Thread.sleep(1);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    runners.shutdown();
                     return;
                 }
             }
         }
-        runners.shutdown();
     }
 }

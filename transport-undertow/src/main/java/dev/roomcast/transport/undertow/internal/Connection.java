@@ -715,26 +715,25 @@ public final class Connection implements Peer {
         for (Frame f : batch) {
             total += f.length();
         }
-        PooledByteBuffer pooled = ch.getBufferPool().allocate();
-        ByteBuffer joined = pooled.getBuffer();
-        if (total > joined.capacity()) { // only with a pool too small for batching (a tiny heap)
-            pooled.close();
-            joined = ByteBuffer.allocate(total);
-            pooled = null;
+        if (total > ch.getBufferPool().getBufferSize()) { // only with a pool too small for batching (a tiny heap)
+            WebSockets.sendText(joinInto(batch, ByteBuffer.allocate(total)), ch, WRITE_DONE, this);
+            return;
         }
-        joined.clear();
+        PooledByteBuffer pooled = ch.getBufferPool().allocate();
+        joinInto(batch, pooled.getBuffer());
+        WebSockets.sendText(pooled, ch, WRITE_DONE, this); // the channel closes the pooled buffer once written
+    }
+
+    /** Fills {@code target} with the batch's envelopes, newline-separated, and returns it ready to read. */
+    private static ByteBuffer joinInto(List<Frame> batch, ByteBuffer target) {
+        target.clear();
         for (int i = 0; i < batch.size(); i++) {
             if (i > 0) {
-                joined.put(NEWLINE);
+                target.put(NEWLINE);
             }
-            batch.get(i).copyTo(joined);
+            batch.get(i).copyTo(target);
         }
-        joined.flip();
-        if (pooled != null) {
-            WebSockets.sendText(pooled, ch, WRITE_DONE, this); // the channel closes the pooled buffer once written
-        } else {
-            WebSockets.sendText(joined, ch, WRITE_DONE, this);
-        }
+        return target.flip();
     }
 
     /** Tells the listeners what the write of {@code batch} carries. */
