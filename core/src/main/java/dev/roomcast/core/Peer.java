@@ -50,4 +50,13 @@ public interface Peer {
 
     /** Whether the connection is still open (not closing or closed). */
     boolean isOpen();
+
+    /**
+     * The thread that writes this peer's queue, when the transport lets the hub hand it work: large
+     * rooms are then fanned out per writer thread (see {@link WriterThread}). Empty by default, and
+     * the hub offers frames to this peer from its own threads. Must not change over the peer's life.
+     */
+    default java.util.Optional<WriterThread> writerThread() {
+        return java.util.Optional.empty();
+    }
 }

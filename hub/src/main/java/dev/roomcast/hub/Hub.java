@@ -24,6 +24,7 @@ import dev.roomcast.hub.internal.BroadcastLanes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -33,7 +34,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -65,6 +68,12 @@ import org.slf4j.LoggerFactory;
 public final class Hub implements HubStats {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
     private static final Object ALL_LANE_KEY = new Object();
+    /**
+     * Rooms with at least this many members are fanned out per writer thread ({@link ShardedFanout});
+     * smaller ones are delivered by the lane itself, which costs fewer hand-offs than it saves.
+     */
+    public static final int SHARDED_FANOUT_MIN_MEMBERS = 32;
+    private static final BroadcastResult NOBODY = new BroadcastResult(0, 0, 0, 0, 0, Optional.empty());
     /** Most members a {@code joined} reply lists; its {@code memberCount} always gives the total. */
     public static final int JOINED_MEMBER_LIMIT = 100;
 
@@ -77,6 +86,12 @@ public final class Hub implements HubStats {
     private final ClusterBus bus;
     private final PresencePolicy presence;
     private final BroadcastLanes lanes;
+    /**
+     * Sharded broadcasts whose writer threads have not all taken their part yet, at most
+     * {@code jobQueueSize}: a lane that hands out broadcasts faster than the writer threads take them
+     * waits here, so their task queues stay bounded.
+     */
+    private final Semaphore shardedInFlight;
 
     private final ConcurrentHashMap<RoomName, Room> rooms = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ConnectionId, Member> members = new ConcurrentHashMap<>();
@@ -111,6 +126,7 @@ public final class Hub implements HubStats {
         this.bus = Objects.requireNonNull(bus, "bus");
         this.presence = Objects.requireNonNull(presence, "presence");
         this.lanes = new BroadcastLanes(config.workerCount(), config.jobQueueSize(), "roomcast-broadcast-");
+        this.shardedInFlight = new Semaphore(config.jobQueueSize());
         bus.subscribe(this::deliverLocally);
     }
 
@@ -330,7 +346,7 @@ public final class Hub implements HubStats {
             if (!member.enter(name)) { // disconnected meanwhile: it would never leave this room
                 return undoJoin(room, JoinResult.Reason.NOT_CONNECTED);
             }
-            room.memberMap().put(peer.id(), member);
+            room.add(member);
             // Announced under the lock, so presence events leave in the order of the changes.
             announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
             return new JoinResult.Joined(name, list, false);
@@ -373,7 +389,7 @@ public final class Hub implements HubStats {
         }
         room.lock().lock();
         try {
-            if (room.memberMap().remove(member.peer().id()) == null) {
+            if (!room.remove(member.peer().id())) {
                 return false;
             }
             member.exit(name);
@@ -445,7 +461,8 @@ public final class Hub implements HubStats {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         Frame frame = codec.encode(envelope);
-        return submit(ALL_LANE_KEY, null, envelope, () -> deliver(members.values(), frame, excluded),
+        return submit(ALL_LANE_KEY, null, envelope,
+                () -> CompletableFuture.completedFuture(deliver(members.values(), frame, excluded)),
                 Thread.currentThread().isVirtual());
     }
 
@@ -456,13 +473,14 @@ public final class Hub implements HubStats {
         }
         Member member = members.get(target);
         if (member == null) {
-            return new BroadcastResult(0, 0, 0, 0, 0, Optional.empty());
+            return NOBODY;
         }
         return deliver(List.of(member), codec.encode(envelope), Optional.empty());
     }
 
     private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Envelope envelope,
-                                                      Supplier<BroadcastResult> delivery, boolean callerMayRun) {
+                                                      Supplier<CompletionStage<BroadcastResult>> delivery,
+                                                      boolean callerMayRun) {
         CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
         long started = clock.nanoTime();
         Instant submittedAt = clock.now();
@@ -472,13 +490,15 @@ public final class Hub implements HubStats {
                 done.complete(BroadcastResult.rejected(Rejection.STOPPED));
                 return;
             }
-            BroadcastResult result = delivery.get();
-            long nanos = clock.nanoTime() - started;
-            listeners.forEach(l -> safely(() -> l.onBroadcast(room, result, nanos)));
-            BroadcastRecord record = new BroadcastRecord(Optional.ofNullable(room), envelope.type(), result, submittedAt,
-                    submittedAt.plusNanos(nanos), envelope.traceparent());
-            listeners.forEach(l -> safely(() -> l.onBroadcastCompleted(record)));
-            done.complete(result);
+            // Completes here, or later on the room's lane when a large room's writer threads report.
+            delivery.get().thenAccept(result -> {
+                long nanos = clock.nanoTime() - started;
+                listeners.forEach(l -> safely(() -> l.onBroadcast(room, result, nanos)));
+                BroadcastRecord record = new BroadcastRecord(Optional.ofNullable(room), envelope.type(), result,
+                        submittedAt, submittedAt.plusNanos(nanos), envelope.traceparent());
+                listeners.forEach(l -> safely(() -> l.onBroadcastCompleted(record)));
+                done.complete(result);
+            });
         }, callerMayRun);
         if (!queued) {
             BroadcastResult rejected = BroadcastResult.rejected(
@@ -492,11 +512,46 @@ public final class Hub implements HubStats {
         return done;
     }
 
-    /** The local delivery of room frames, subscribed to the {@link ClusterBus}. */
-    private BroadcastResult deliverLocally(RoomName name, Frame frame, Optional<ConnectionId> excluded) {
+    /**
+     * The local delivery of room frames, subscribed to the {@link ClusterBus}; runs on the room's
+     * lane. A room of {@link #SHARDED_FANOUT_MIN_MEMBERS} or more is handed to its members' writer
+     * threads ({@link ShardedFanout}) and completes when they report; a smaller one, or one whose
+     * transport has no writer threads, is delivered here.
+     */
+    private CompletionStage<BroadcastResult> deliverLocally(RoomName name, Frame frame, Optional<ConnectionId> excluded) {
         Room room = rooms.get(name);
-        return room == null ? new BroadcastResult(0, 0, 0, 0, 0, Optional.empty())
-                : deliver(room.members(), frame, excluded);
+        if (room == null) {
+            return CompletableFuture.completedFuture(NOBODY);
+        }
+        if (room.memberMap().size() < SHARDED_FANOUT_MIN_MEMBERS) {
+            return CompletableFuture.completedFuture(deliver(room.members(), frame, excluded));
+        }
+        FanoutPlan plan = room.plan();
+        if (plan.threads().length == 0) {
+            return CompletableFuture.completedFuture(deliver(Arrays.asList(plan.direct()), frame, excluded));
+        }
+        if (!awaitShardedSlot()) {
+            return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
+        }
+        ShardedFanout.Dispatch dispatch = ShardedFanout.dispatch(plan, frame, excluded, config.sendBehavior(),
+                config.sendTimeout(), lanes, name, shardedInFlight::release);
+        BroadcastResult direct = plan.direct().length == 0 ? NOBODY : deliver(Arrays.asList(plan.direct()), frame, excluded);
+        return dispatch.finish(direct);
+    }
+
+    /** Waits for a sharded broadcast slot (see {@link #shardedInFlight}); false once the hub stops. */
+    private boolean awaitShardedSlot() {
+        try {
+            while (!shardedInFlight.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (state == State.STOPPED) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop interrupts the lanes: give up like a stopped hub
+            return false;
+        }
     }
 
     /**

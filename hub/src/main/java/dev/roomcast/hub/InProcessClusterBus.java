@@ -6,6 +6,7 @@ import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.RoomName;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The default {@link ClusterBus} for a single node: publishing a room frame delivers it straight to
@@ -23,7 +24,7 @@ public final class InProcessClusterBus implements ClusterBus {
     }
 
     @Override
-    public BroadcastResult publish(RoomName room, Frame frame, Optional<ConnectionId> excluded) {
+    public CompletionStage<BroadcastResult> publish(RoomName room, Frame frame, Optional<ConnectionId> excluded) {
         Subscriber local = subscriber;
         if (local == null) {
             throw new IllegalStateException("publish before subscribe: the hub subscribes when it is created");

@@ -2,9 +2,11 @@ package dev.roomcast.hub;
 
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
+import dev.roomcast.core.WriterThread;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The hub's record of one connected peer: its rooms and its join-rate bucket. Created by
@@ -17,8 +19,12 @@ import java.util.Set;
  */
 final class Member {
     private static final RoomName[] NO_ROOMS = {};
+    private static final AtomicIntegerFieldUpdater<Member> DEFERRED =
+            AtomicIntegerFieldUpdater.newUpdater(Member.class, "deferred");
 
     private final Peer peer;
+    /** The peer's writer thread, or null when the transport offers none (the hub then sends from its own threads). */
+    private final WriterThread writerThread;
     private final RoomMember asRoomMember;
     private final TokenBucket joinBucket;
     /**
@@ -31,15 +37,42 @@ final class Member {
     private volatile RoomName[] rooms = NO_ROOMS;
     /** Guarded by this member's monitor; cleared once by {@link #disconnect}. */
     private boolean connected = true;
+    /**
+     * Broadcast frames for this member handed from its writer thread back to a lane because its
+     * queue was full under {@code BLOCK} (see {@code ShardedFanout}), not yet offered. While there
+     * are any, later broadcasts take the same path, so the member still gets them in order.
+     */
+    private volatile int deferred;
 
     Member(Peer peer, TokenBucket joinBucket) {
         this.peer = peer;
+        this.writerThread = peer.writerThread().orElse(null);
         this.asRoomMember = new RoomMember(peer.identity().subject(), peer.id());
         this.joinBucket = joinBucket;
     }
 
     Peer peer() {
         return peer;
+    }
+
+    /** The peer's writer thread; null when it has none. */
+    WriterThread writerThread() {
+        return writerThread;
+    }
+
+    /** Whether frames deferred to a lane are still waiting to be offered to this member. */
+    boolean hasDeferred() {
+        return deferred != 0;
+    }
+
+    /** Counts one more frame deferred to a lane. */
+    void deferOne() {
+        DEFERRED.incrementAndGet(this);
+    }
+
+    /** Counts one deferred frame offered (or given up). */
+    void deferredDone() {
+        DEFERRED.decrementAndGet(this);
     }
 
     RoomMember asRoomMember() {

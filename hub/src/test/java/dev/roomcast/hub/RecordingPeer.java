@@ -50,6 +50,7 @@ final class RecordingPeer implements Peer {
     private final SendQueue queue;
     private final boolean drainOnWake;
     private final boolean onIoThread;
+    private final TestWriterThread writerThread;
     private final Consumer<RecordingPeer> onClosed;
     /** Runs at the start of every {@link #trySend}, on the caller's thread; lets a test act inside the hub's critical sections. */
     private volatile Consumer<Frame> onTrySend = frame -> { };
@@ -79,6 +80,7 @@ final class RecordingPeer implements Peer {
         this.queue = new SendQueue(b.capacity, b.behavior, b.timeout, this::wake);
         this.drainOnWake = b.drainOnWake;
         this.onIoThread = b.onIoThread;
+        this.writerThread = b.writerThread;
         this.onClosed = b.onClosed;
     }
 
@@ -115,11 +117,17 @@ final class RecordingPeer implements Peer {
         if (!isOpen()) {
             return SendResult.NOT_OPEN;
         }
-        SendResult result = queue.offer(frame, onIoThread ? 0 : maxWait.toNanos());
+        boolean mayNotWait = onIoThread || (writerThread != null && writerThread.isCurrent());
+        SendResult result = queue.offer(frame, mayNotWait ? 0 : maxWait.toNanos());
         if (result == SendResult.CLOSED_SLOW) {
             close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "slow consumer"));
         }
         return result;
+    }
+
+    @Override
+    public Optional<dev.roomcast.core.WriterThread> writerThread() {
+        return Optional.ofNullable(writerThread);
     }
 
     @Override
@@ -477,6 +485,7 @@ final class RecordingPeer implements Peer {
         private Duration timeout = Duration.ofMillis(200);
         private boolean drainOnWake;
         private boolean onIoThread;
+        private TestWriterThread writerThread;
         private Consumer<RecordingPeer> onClosed = p -> { };
 
         private Builder(String id, EnvelopeCodec codec) {
@@ -514,6 +523,12 @@ final class RecordingPeer implements Peer {
         /** Behave as if every send ran on an I/O thread: a BLOCK send never waits. */
         Builder onIoThread() {
             this.onIoThread = true;
+            return this;
+        }
+
+        /** Written by {@code thread}: large rooms hand it their fan-out; sends on it never wait. */
+        Builder writerThread(TestWriterThread thread) {
+            this.writerThread = thread;
             return this;
         }
 

@@ -103,7 +103,7 @@ public final class BroadcastLanes {
         if (stopped.get()) {
             return false;
         }
-        Lane lane = lanes.get(Math.floorMod(key.hashCode() * 0x9E3779B9, lanes.size()));
+        Lane lane = laneOf(key);
         if (!lane.reserve()) {
             return false;
         }
@@ -116,6 +116,30 @@ public final class BroadcastLanes {
             }
         }
         return true;
+    }
+
+    /**
+     * Queues the continuation of a job already accepted on the lane of {@code key} (a large room's
+     * slow members, or the completion of its broadcast, handed back by the writer threads): never
+     * refused for capacity, because refusing it would lose part of an accepted broadcast, and always
+     * run by a runner thread, never by the caller (the callers are I/O threads). Once the lanes are
+     * stopped it runs on the calling thread at once; by then every peer is closed, so it cannot wait.
+     */
+    public void submitContinuation(Object key, Runnable job) {
+        if (stopped.get()) {
+            runSafely(job);
+            return;
+        }
+        Lane lane = laneOf(key);
+        lane.queued.incrementAndGet();
+        lane.jobs.offer(job);
+        if (lane.owned.compareAndSet(false, true)) {
+            startRunner(lane);
+        }
+    }
+
+    private Lane laneOf(Object key) {
+        return lanes.get(Math.floorMod(key.hashCode() * 0x9E3779B9, lanes.size()));
     }
 
     private void startRunner(Lane lane) {

@@ -22,6 +22,7 @@ import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastException;
 import dev.roomcast.core.SendResult;
+import dev.roomcast.core.WriterThread;
 import dev.roomcast.core.WriteRecord;
 import dev.roomcast.hub.JoinResult;
 import dev.roomcast.hub.SendQueue;
@@ -116,6 +117,8 @@ public final class Connection implements Peer {
     private volatile WebSocketChannel channel;
     /** The writer of the channel's I/O thread; set by {@link #attach} before {@link #channel}. */
     private volatile IoThreadWriter writer;
+    /** The writer of the I/O thread the upgrade arrived on, which the WebSocket keeps: the hub's {@link WriterThread}. */
+    private final Optional<WriterThread> writerThread;
     /** Messages waiting for the reader; filled by the I/O thread. */
     private final ConcurrentLinkedQueue<String> inbox = new ConcurrentLinkedQueue<>();
     /** Messages in {@link #inbox}, for the pause/resume thresholds. */
@@ -154,13 +157,16 @@ public final class Connection implements Peer {
      * Creates a connection that is not yet upgraded.
      *
      * @param batching whether the client negotiated {@code roomcast.batch.v1}
+     * @param io       the I/O thread of the upgrade request, which the WebSocket channel keeps
      */
-    public Connection(ConnectionId id, Identity identity, String clientAddress, boolean batching, ConnectionServices services) {
+    public Connection(ConnectionId id, Identity identity, String clientAddress, boolean batching, ConnectionServices services,
+                      XnioIoThread io) {
         this.id = id;
         this.identity = identity;
         this.clientAddress = clientAddress;
         this.batching = batching;
         this.services = services;
+        this.writerThread = Optional.of(services.writers().forThread(io));
         this.queue = new SendQueue(services.config().sendQueueSize(), services.config().sendBehavior(),
                 services.config().sendTimeout(), this::wakeWriter);
         this.inboundRate = new TokenBucket(services.config().inboundRatePerSecond(), services.config().inboundBurst(),
@@ -633,6 +639,11 @@ public final class Connection implements Peer {
             close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "slow consumer"));
         }
         return result;
+    }
+
+    @Override
+    public Optional<WriterThread> writerThread() {
+        return writerThread;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.roomcast.transport.undertow.internal;
 
 import dev.roomcast.core.Frame;
+import dev.roomcast.core.WriterThread;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -9,22 +10,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.xnio.XnioIoThread;
 
 /**
- * The writer of every connection on one XNIO I/O thread. A connection whose send queue turns
- * non-empty joins this writer's lock-free ready list, and one task on the I/O thread drains every
- * ready connection. A broadcast to N members therefore submits at most one task per I/O thread,
- * not one per member: each submission takes XNIO's task-queue lock and may wake the selector, which
- * a profile showed as the largest cost of fan-out after the queues themselves.
+ * The writer of every connection on one XNIO I/O thread, and that thread as the hub's
+ * {@link WriterThread}. A connection whose send queue turns non-empty joins this writer's lock-free
+ * ready list, and one task on the I/O thread drains every ready connection. A broadcast to N members
+ * therefore submits at most one task per I/O thread, not one per member: each submission takes
+ * XNIO's task-queue lock and may wake the selector, which a profile showed as the largest cost of
+ * fan-out after the queues themselves.
+ *
+ * <p>The hub's tasks (a large room's broadcast, offered to this thread's members) run in the same
+ * pass, before the drains: every broadcast that arrived while the thread was writing reaches the
+ * queues first, so each connection's frames still leave in one coalesced write.
  *
  * <p>It also lends its connections one scratch list for draining, so no connection keeps a batch
  * list of its own while idle. Both the list and the drains belong to the I/O thread.
  */
-final class IoThreadWriter implements Runnable {
-    /** Most connections one task drains before it yields to the selector (reads, timers) and resubmits. */
+final class IoThreadWriter implements WriterThread, Runnable {
+    /** Most connections one pass drains before it yields to the selector (reads, timers) and resubmits. */
     private static final int DRAINS_PER_TASK = 4096;
+    /** Most hub tasks one pass runs before its drains. */
+    private static final int TASKS_PER_PASS = 256;
 
     private final XnioIoThread io;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Connection> ready = new ConcurrentLinkedQueue<>();
+    /** Set while a pass is submitted or running: work added then needs no submission of its own. */
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Set when the I/O thread refused a pass (it is stopping): later tasks are refused too. */
+    private volatile boolean stopped;
     /** Frames being written by a drain; the I/O thread's, and empty between drains. */
     private final List<Frame> batch = new ArrayList<>();
 
@@ -35,13 +47,34 @@ final class IoThreadWriter implements Runnable {
     /** Marks {@code connection} ready to write; from any thread. */
     void wake(Connection connection) {
         ready.offer(connection);
-        if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
-            try {
-                io.execute(this);
-            } catch (RejectedExecutionException e) {
-                // The server is stopping and this I/O thread with it: its sockets are being closed,
-                // so there is nothing left to write; the sender must not fail for it.
-                ready.clear();
+        schedule();
+    }
+
+    @Override
+    public boolean execute(Runnable task) {
+        if (stopped) {
+            return false;
+        }
+        tasks.offer(task);
+        schedule();
+        return true;
+    }
+
+    private void schedule() {
+        if (scheduled.get() || !scheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            io.execute(this);
+        } catch (RejectedExecutionException e) {
+            // The server is stopping and this I/O thread with it: its sockets are being closed, so
+            // there is nothing left to write. Hub tasks already accepted still run, here: they only
+            // offer frames (to connections that are closing) and must report to their broadcasts.
+            stopped = true;
+            ready.clear();
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
             }
         }
     }
@@ -53,14 +86,20 @@ final class IoThreadWriter implements Runnable {
 
     @Override
     public void run() {
-        // Cleared first: a connection made ready from now on schedules another run, never waits for us.
-        scheduled.set(false);
+        Runnable task;
+        int taskBudget = TASKS_PER_PASS;
+        while (taskBudget-- > 0 && (task = tasks.poll()) != null) {
+            task.run();
+        }
         Connection next;
         int budget = DRAINS_PER_TASK;
         while (budget-- > 0 && (next = ready.poll()) != null) {
             next.drain();
         }
-        if (!ready.isEmpty() && scheduled.compareAndSet(false, true)) {
+        // Cleared only now, so the wake-ups of the tasks and drains above cost no submission; work
+        // that arrived after our last look is seen by the check below or has submitted a pass itself.
+        scheduled.set(false);
+        if ((!tasks.isEmpty() || !ready.isEmpty()) && scheduled.compareAndSet(false, true)) {
             io.execute(this);
         }
     }

@@ -203,7 +203,8 @@ public final class UpgradeHandler implements HttpHandler {
             }
         }
         // 10. capacity: the slot and the rooms are reserved before the 101
-        Connection connection = new Connection(id, identity, request.clientAddress(), request.batching(), services);
+        Connection connection = new Connection(id, identity, request.clientAddress(), request.batching(), services,
+                exchange.getIoThread());
         if (services.hub().tryConnect(connection) instanceof Admission.Refused refused) {
             reject(exchange, refused.code(), "hub refused the connection", Map.of());
             return;

@@ -1,0 +1,213 @@
+package dev.roomcast.hub;
+
+import dev.roomcast.core.BroadcastResult;
+import dev.roomcast.core.ConnectionId;
+import dev.roomcast.core.Frame;
+import dev.roomcast.core.Peer;
+import dev.roomcast.core.SendBehavior;
+import dev.roomcast.core.SendResult;
+import dev.roomcast.hub.internal.BroadcastLanes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One large room's broadcast, fanned out per writer thread. The room's lane hands the shared frame
+ * to each writer thread once ({@link #dispatch}); there the frame is offered to that thread's own
+ * members' queues, so the queues are filled and drained on one core and the writes of broadcasts
+ * that arrive together still coalesce. The lane does not wait: it moves on to the room's next
+ * broadcast, and the result completes when every part has reported.
+ *
+ * <p><b>Full queues.</b> A writer thread never waits. {@code DROP} and {@code CLOSE} are applied
+ * there. Under {@code BLOCK}, a member whose queue is full is handed back to the room's lane, which
+ * may wait for it (all such members of one writer thread sharing one {@code sendTimeout}); from then
+ * until those frames are offered, the member's later broadcasts take the same path behind them
+ * ({@link Member#hasDeferred}), so every member still receives the room's broadcasts in order.
+ *
+ * <p><b>Completion.</b> The result is completed on the room's lane (a writer thread hands the last
+ * step there), because completing it runs the hub's listeners and whatever the caller chained to
+ * the returned future, and writer threads run no such code.
+ */
+final class ShardedFanout {
+    private final Frame frame;
+    private final ConnectionId skip;
+    private final SendBehavior behavior;
+    private final long sendTimeoutNanos;
+    private final BroadcastLanes lanes;
+    private final Object laneKey;
+    /** Run once every writer thread has taken its part (even if some members were deferred). */
+    private final Runnable onShardsDone;
+    private final CompletableFuture<BroadcastResult> result = new CompletableFuture<>();
+
+    /** Parts not yet reported: one per writer thread, one per deferred batch, one for the dispatching lane. */
+    private final AtomicInteger partsLeft;
+    /** Writer-thread parts not yet run. */
+    private final AtomicInteger shardsLeft;
+
+    // Guarded by this: summed as the parts report, from their threads.
+    private int attempted;
+    private int enqueued;
+    private int dropped;
+    private int closed;
+    private int timedOut;
+
+    private ShardedFanout(Frame frame, ConnectionId skip, SendBehavior behavior, Duration sendTimeout,
+                          BroadcastLanes lanes, Object laneKey, int shards, Runnable onShardsDone) {
+        this.frame = frame;
+        this.skip = skip;
+        this.behavior = behavior;
+        this.sendTimeoutNanos = sendTimeout.toNanos();
+        this.lanes = lanes;
+        this.laneKey = laneKey;
+        this.onShardsDone = onShardsDone;
+        this.partsLeft = new AtomicInteger(shards + 1);
+        this.shardsLeft = new AtomicInteger(shards);
+    }
+
+    /**
+     * Hands {@code frame} to each writer thread of {@code plan}; runs on the room's lane. Returns the
+     * future of the whole broadcast, with {@code direct} (what the lane delivered itself to the
+     * plan's members without a writer thread) already counted once the caller reports it through
+     * the returned dispatch.
+     *
+     * @param onShardsDone run (on some writer thread, or here) once every writer thread took its part
+     */
+    static Dispatch dispatch(FanoutPlan plan, Frame frame, Optional<ConnectionId> excluded, SendBehavior behavior,
+                             Duration sendTimeout, BroadcastLanes lanes, Object laneKey, Runnable onShardsDone) {
+        ShardedFanout fanout = new ShardedFanout(frame, excluded.orElse(null), behavior, sendTimeout, lanes, laneKey,
+                plan.threads().length, onShardsDone);
+        for (int i = 0; i < plan.threads().length; i++) {
+            Member[] group = plan.groups()[i];
+            if (!plan.threads()[i].execute(() -> fanout.deliverOnWriterThread(group))) {
+                fanout.refuse(group); // the thread is stopping with its server: its peers are closing
+            }
+        }
+        return new Dispatch(fanout);
+    }
+
+    /** The lane's handle on a dispatched broadcast: it reports its own part, then gets the future. */
+    record Dispatch(ShardedFanout fanout) {
+        /** Counts what the lane delivered itself, and returns the future of the whole broadcast. */
+        CompletableFuture<BroadcastResult> finish(BroadcastResult direct) {
+            fanout.report(direct.attempted(), direct.enqueued(), direct.dropped(), direct.closed(), direct.timedOut());
+            fanout.partDone();
+            return fanout.result;
+        }
+    }
+
+    /** One writer thread's part: offer the frame to each of its members without waiting. */
+    private void deliverOnWriterThread(Member[] group) {
+        int tried = 0;
+        int queued = 0;
+        int lost = 0;
+        int shut = 0;
+        List<Member> deferred = null;
+        for (Member m : group) {
+            Peer peer = m.peer();
+            if (peer.id().equals(skip)) {
+                continue;
+            }
+            tried++;
+            // A member with deferred frames must get this one after them, so it joins them.
+            if (!m.hasDeferred() && peer.trySend(frame)) {
+                queued++;
+                continue;
+            }
+            if (behavior == SendBehavior.BLOCK || m.hasDeferred()) {
+                if (deferred == null) {
+                    deferred = new ArrayList<>();
+                }
+                m.deferOne();
+                deferred.add(m);
+                continue;
+            }
+            switch (peer.send(frame, Duration.ZERO)) { // DROP or CLOSE, applied here: neither waits
+                case ENQUEUED -> queued++;
+                case DROPPED -> lost++;
+                case TIMED_OUT -> lost++; // not reached: BLOCK is deferred above
+                case CLOSED_SLOW, NOT_OPEN -> shut++;
+            }
+        }
+        if (deferred != null) {
+            partsLeft.incrementAndGet();
+            List<Member> waiting = deferred;
+            lanes.submitContinuation(laneKey, () -> deliverDeferred(waiting));
+        }
+        report(tried, queued, lost, shut, 0);
+        shardDone();
+    }
+
+    /** A writer thread that refused the part: its members are counted as closed. */
+    private void refuse(Member[] group) {
+        int tried = 0;
+        for (Member m : group) {
+            if (!m.peer().id().equals(skip)) {
+                tried++;
+            }
+        }
+        report(tried, 0, 0, tried, 0);
+        shardDone();
+    }
+
+    /** On the lane: offer the deferred members their frame in order, waiting under {@code BLOCK}, one deadline for all. */
+    private void deliverDeferred(List<Member> deferred) {
+        long deadline = System.nanoTime() + sendTimeoutNanos;
+        int queued = 0;
+        int lost = 0;
+        int shut = 0;
+        int late = 0;
+        for (Member m : deferred) {
+            try {
+                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+                switch (m.peer().send(frame, left)) {
+                    case ENQUEUED -> queued++;
+                    case DROPPED -> lost++;
+                    case TIMED_OUT -> late++;
+                    case CLOSED_SLOW, NOT_OPEN -> shut++;
+                }
+            } finally {
+                m.deferredDone();
+            }
+        }
+        // attempted was counted by the writer thread that deferred them
+        report(0, queued, lost, shut, late);
+        partDone();
+    }
+
+    private synchronized void report(int tried, int queued, int lost, int shut, int late) {
+        attempted += tried;
+        enqueued += queued;
+        dropped += lost;
+        closed += shut;
+        timedOut += late;
+    }
+
+    private void shardDone() {
+        if (shardsLeft.decrementAndGet() == 0) {
+            onShardsDone.run();
+        }
+        partDone();
+    }
+
+    private void partDone() {
+        if (partsLeft.decrementAndGet() != 0) {
+            return;
+        }
+        if (lanes.isLaneThread()) {
+            complete();
+        } else {
+            lanes.submitContinuation(laneKey, this::complete); // from a writer thread: finish on the lane
+        }
+    }
+
+    private void complete() {
+        BroadcastResult r;
+        synchronized (this) {
+            r = new BroadcastResult(attempted, enqueued, dropped, closed, timedOut, Optional.empty());
+        }
+        result.complete(r);
+    }
+}
