@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * runs the delivery itself, and the returned future is then already complete; otherwise one of the
  * lanes' runner threads runs it. Delivery offers the shared frame to every member without waiting;
  * only members whose queue was full then get the {@code SendBehavior} treatment, so a slow member
- * never delays the others.
+ * never delays the others. A room of {@link #SHARDED_FANOUT_MIN_MEMBERS} or more whose peers have
+ * {@link dev.roomcast.core.WriterThread}s is handed to those threads instead, once per thread
+ * ({@link ShardedFanout}); its future then completes later, on the lane.
  *
  * <p><b>States.</b> <em>running</em>; <em>shutting down</em> ({@link #shutdown}: new connections, joins
  * and broadcasts refused, members told and closed after their queues drain); <em>stopped</em>

@@ -11,6 +11,7 @@ import dev.roomcast.core.Envelope;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.SendBehavior;
+import dev.roomcast.hub.Hub;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.RecordingListener;
 import dev.roomcast.transport.undertow.testing.TestClient;
@@ -24,18 +25,22 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One slow member under each {@link SendBehavior}: a raw client with a tiny receive window that
- * joins and then never reads, beside two fast JDK clients. The room is fed 32 KB messages one at a
- * time, each checked at both fast members before the next, until the slow member's queue (8 frames)
+ * joins and then never reads, beside fast JDK clients. The room is fed 32 KB messages one at a
+ * time, each checked at every fast member before the next, until the slow member's queue (8 frames)
  * has overflowed: so the fast members never fall behind by themselves, and any loss would be the
- * slow member's fault.
+ * slow member's fault. Each case runs in a small room (two fast members: the lane delivers) and in
+ * a large one ({@link Hub#SHARDED_FANOUT_MIN_MEMBERS} fast members: the I/O threads deliver, and a
+ * full {@code BLOCK} member is handed back to the lane).
  */
-@Timeout(60)
+@Timeout(120)
 class BackpressureIT {
+    private static final int LARGE_ROOM_FAST_MEMBERS = Hub.SHARDED_FANOUT_MIN_MEMBERS;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final RoomName ROOM = RoomName.of("stage");
     private static final int QUEUE = 8;
@@ -57,20 +62,27 @@ class BackpressureIT {
         server.close();
     }
 
-    private List<TestClient> startWithSlowMember(SendBehavior behavior) throws IOException {
+    /** Members in the room: the fast ones and the slow one. */
+    private int members;
+
+    private List<TestClient> startWithSlowMember(SendBehavior behavior, int fastMembers) throws IOException {
         server = TestServer.builder()
                 .config(RoomcastConfig.builder().sendQueueSize(QUEUE).sendBehavior(behavior)
                         .sendTimeout(Duration.ofMillis(50)).presenceEnabled(false).workerCount(2).jobQueueSize(64)
                         .build())
                 .listener(listener)
                 .start();
-        List<TestClient> fast = List.of(server.connect("fast-1", "?room=stage"), server.connect("fast-2", "?room=stage"));
+        List<TestClient> fast = new ArrayList<>();
+        for (int i = 1; i <= fastMembers; i++) {
+            fast.add(server.connect("fast-" + i, "?room=stage"));
+        }
         fast.forEach(c -> c.awaitType("joined"));
+        members = fastMembers + 1;
         slow = RawWebSocket.open(server.port(), 4096);
         assertThat(slow.upgrade("/ws?room=stage", Map.of("Authorization", "Bearer valid:slow")).status())
                 .isEqualTo(101);
         assertThat(JSON.readTree(slow.readUntil(RawWebSocket.OP_TEXT).text()).path("type").asText()).isEqualTo("joined");
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(ROOM) == 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(ROOM) == members);
         return fast;
     }
 
@@ -105,76 +117,86 @@ class BackpressureIT {
         return r;
     }
 
-    @Test
-    void underDropTheFastMembersReceiveEveryMessageAndTheSlowOnesDropsAreCounted() throws Exception {
-        List<TestClient> fast = startWithSlowMember(SendBehavior.DROP);
+    @ParameterizedTest(name = "{0} fast members")
+    @ValueSource(ints = {2, LARGE_ROOM_FAST_MEMBERS})
+    void underDropTheFastMembersReceiveEveryMessageAndTheSlowOnesDropsAreCounted(int fastMembers) throws Exception {
+        List<TestClient> fast = startWithSlowMember(SendBehavior.DROP, fastMembers);
 
         List<BroadcastResult> results = feedUntil(fast, r -> r.dropped() > 0);
 
         int dropped = results.stream().mapToInt(BroadcastResult::dropped).sum();
         assertThat(dropped).isGreaterThanOrEqualTo(AFTER_OVERFLOW + 1);
         for (BroadcastResult r : results) {
-            assertThat(r.attempted()).isEqualTo(3);
-            assertThat(r.enqueued() + r.dropped()).isEqualTo(3);
+            assertThat(r.attempted()).isEqualTo(members);
+            assertThat(r.enqueued() + r.dropped()).isEqualTo(members);
             assertThat(r.dropped()).as("only the slow member drops").isLessThanOrEqualTo(1);
             assertThat(r.closed() + r.timedOut()).isZero();
         }
-        assertThat(server.hub().roomCount(ROOM)).as("DROP keeps the slow member").isEqualTo(3);
+        assertThat(server.hub().roomCount(ROOM)).as("DROP keeps the slow member").isEqualTo(members);
 
         // Once it reads again, the slow member gets exactly the messages it did not drop, in order.
-        int expected = results.size() - dropped;
+        int last = readInOrder(results.size() - dropped);
+        assertThat(last).as("its queue kept the newest messages up to the overflow").isLessThan(results.size());
+    }
+
+    /** Reads {@code count} messages at the slow member, checks their numbers rise, returns the last. */
+    private int readInOrder(int count) throws IOException {
         int last = -1;
-        for (int i = 0; i < expected; i++) {
+        for (int i = 0; i < count; i++) {
             JsonNode m = JSON.readTree(slow.readUntil(RawWebSocket.OP_TEXT).text());
             int n = m.path("payload").path("n").asInt();
             assertThat(n).as("in order").isGreaterThan(last);
             last = n;
         }
-        assertThat(last).as("its queue kept the newest messages up to the overflow").isLessThan(results.size());
+        return last;
     }
 
-    @Test
-    void underCloseTheSlowMemberIsClosedWith1013WhileTheOthersKeepReceiving() throws Exception {
-        List<TestClient> fast = startWithSlowMember(SendBehavior.CLOSE);
+    @ParameterizedTest(name = "{0} fast members")
+    @ValueSource(ints = {2, LARGE_ROOM_FAST_MEMBERS})
+    void underCloseTheSlowMemberIsClosedWith1013WhileTheOthersKeepReceiving(int fastMembers) throws Exception {
+        List<TestClient> fast = startWithSlowMember(SendBehavior.CLOSE, fastMembers);
 
         List<BroadcastResult> results = feedUntil(fast, r -> r.closed() > 0);
 
         assertThat(results.stream().mapToInt(BroadcastResult::dropped).sum()).isZero();
         assertThat(results.stream().mapToInt(BroadcastResult::closed).sum()).as("the slow member is counted closed once")
                 .isEqualTo(1);
-        assertThat(results.getLast().attempted()).as("a closed member is no longer offered frames").isEqualTo(2);
+        assertThat(results.getLast().attempted()).as("a closed member is no longer offered frames").isEqualTo(members - 1);
         // The slow member starts its own close while the server's waits behind its unread data (the
         // two closes cross). It still gets everything written before the server's close, then 1013,
         // and then the end of the connection.
         slow.sendClose(1000);
         assertThat(slow.awaitCloseCode()).isEqualTo(1013);
         assertThat(slow.awaitEof()).isTrue();
-        assertThat(listener.historyOf(RecordingListener.Opened.class)).hasSize(3);
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(ROOM) == 2);
+        assertThat(listener.historyOf(RecordingListener.Opened.class)).hasSize(members);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().roomCount(ROOM) == members - 1);
         assertThat(listener.awaitClosed().code()).isEqualTo(1013);
         fast.forEach(c -> assertThat(c.isClosed()).isFalse());
         BroadcastResult after = publish(-1);
-        assertThat(after.attempted()).isEqualTo(2);
-        assertThat(after.enqueued()).isEqualTo(2);
+        assertThat(after.attempted()).isEqualTo(members - 1);
+        assertThat(after.enqueued()).isEqualTo(members - 1);
         for (TestClient c : fast) {
             assertThat(c.awaitType("message").path("payload").path("n").asInt()).isEqualTo(-1);
         }
     }
 
-    @Test
-    void underBlockNothingIsLostForTheFastMembersAndTheSlowOneTimesOut() throws Exception {
-        List<TestClient> fast = startWithSlowMember(SendBehavior.BLOCK);
+    @ParameterizedTest(name = "{0} fast members")
+    @ValueSource(ints = {2, LARGE_ROOM_FAST_MEMBERS})
+    void underBlockNothingIsLostForTheFastMembersAndTheSlowOneTimesOut(int fastMembers) throws Exception {
+        List<TestClient> fast = startWithSlowMember(SendBehavior.BLOCK, fastMembers);
 
         List<BroadcastResult> results = feedUntil(fast, r -> r.timedOut() > 0);
 
         int timedOut = results.stream().mapToInt(BroadcastResult::timedOut).sum();
         assertThat(timedOut).isGreaterThanOrEqualTo(1);
         for (BroadcastResult r : results) {
-            assertThat(r.attempted()).isEqualTo(3);
-            assertThat(r.enqueued() + r.timedOut()).isEqualTo(3);
+            assertThat(r.attempted()).isEqualTo(members);
+            assertThat(r.enqueued() + r.timedOut()).isEqualTo(members);
             assertThat(r.timedOut()).as("only the slow member times out").isLessThanOrEqualTo(1);
             assertThat(r.dropped() + r.closed()).isZero();
         }
-        assertThat(server.hub().roomCount(ROOM)).as("BLOCK keeps the slow member").isEqualTo(3);
+        assertThat(server.hub().roomCount(ROOM)).as("BLOCK keeps the slow member").isEqualTo(members);
+        // Reading again, it gets every message that did not time out, in order.
+        readInOrder(results.size() - timedOut);
     }
 }
