@@ -21,6 +21,21 @@ public record ConnectionId(String value) {
         return new ConnectionId(value);
     }
 
+    /*
+     * Written out rather than left to the record's generated methods: ids are compared once per
+     * recipient on every fan-out and looked up in the hub's maps on every join, publish and close,
+     * and the generated versions showed up in fan-out profiles (their method-handle dispatch).
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other == this || other instanceof ConnectionId id && value.equals(id.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return value.hashCode();
+    }
+
     @Override
     public String toString() {
         return value;

@@ -44,6 +44,17 @@ public record RoomName(String value) implements Comparable<RoomName> {
         return value.compareTo(other.value);
     }
 
+    /* Written out, as in ConnectionId: room names key the hub's maps and pick a broadcast's lane. */
+    @Override
+    public boolean equals(Object other) {
+        return other == this || other instanceof RoomName r && value.equals(r.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return value.hashCode();
+    }
+
     @Override
     public String toString() {
         return value;

@@ -568,7 +568,7 @@ public final class Hub implements HubStats {
         List<Peer> full = null;
         for (Member m : targets) {
             Peer peer = m.peer();
-            if (peer.id().equals(skip)) {
+            if (skip != null && skip.equals(peer.id())) {
                 continue;
             }
             attempted++;

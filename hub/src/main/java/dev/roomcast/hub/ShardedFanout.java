@@ -107,7 +107,7 @@ final class ShardedFanout {
         List<Member> deferred = null;
         for (Member m : group) {
             Peer peer = m.peer();
-            if (peer.id().equals(skip)) {
+            if (skip != null && skip.equals(peer.id())) {
                 continue;
             }
             tried++;
@@ -144,7 +144,7 @@ final class ShardedFanout {
     private void refuse(Member[] group) {
         int tried = 0;
         for (Member m : group) {
-            if (!m.peer().id().equals(skip)) {
+            if (skip == null || !skip.equals(m.peer().id())) {
                 tried++;
             }
         }
