@@ -105,39 +105,46 @@ final class ShardedFanout {
         int lost = 0;
         int shut = 0;
         List<Member> deferred = null;
-        for (Member m : group) {
-            Peer peer = m.peer();
-            if (skip != null && skip.equals(peer.id())) {
-                continue;
-            }
-            tried++;
-            // A member with deferred frames must get this one after them, so it joins them.
-            if (!m.hasDeferred() && peer.trySend(frame)) {
-                queued++;
-                continue;
-            }
-            if (behavior == SendBehavior.BLOCK || m.hasDeferred()) {
-                if (deferred == null) {
-                    deferred = new ArrayList<>();
+        try {
+            for (Member m : group) {
+                Peer peer = m.peer();
+                if (skip != null && skip.equals(peer.id())) {
+                    continue;
                 }
-                m.deferOne();
-                deferred.add(m);
-                continue;
+                tried++;
+                // A member with deferred frames must get this one after them, so it joins them.
+                if (!m.hasDeferred() && peer.trySend(frame)) {
+                    queued++;
+                    continue;
+                }
+                if (behavior == SendBehavior.BLOCK || m.hasDeferred()) {
+                    if (deferred == null) {
+                        deferred = new ArrayList<>();
+                    }
+                    m.deferOne();
+                    deferred.add(m);
+                    continue;
+                }
+                switch (peer.send(frame, Duration.ZERO)) { // DROP or CLOSE, applied here: neither waits
+                    case ENQUEUED -> queued++;
+                    case DROPPED -> lost++;
+                    case TIMED_OUT -> lost++; // not reached: BLOCK is deferred above
+                    case CLOSED_SLOW, NOT_OPEN -> shut++;
+                }
             }
-            switch (peer.send(frame, Duration.ZERO)) { // DROP or CLOSE, applied here: neither waits
-                case ENQUEUED -> queued++;
-                case DROPPED -> lost++;
-                case TIMED_OUT -> lost++; // not reached: BLOCK is deferred above
-                case CLOSED_SLOW, NOT_OPEN -> shut++;
+        } finally {
+            // Even if a peer threw, this part reports, or the broadcast would never complete and its
+            // in-flight slot never return: the member whose send threw counts as closed, the members
+            // after it as not attempted.
+            int unaccounted = tried - queued - lost - shut - (deferred == null ? 0 : deferred.size());
+            if (deferred != null) {
+                partsLeft.incrementAndGet();
+                List<Member> waiting = deferred;
+                lanes.submitContinuation(laneKey, () -> deliverDeferred(waiting));
             }
+            report(tried, queued, lost, shut + unaccounted, 0);
+            shardDone();
         }
-        if (deferred != null) {
-            partsLeft.incrementAndGet();
-            List<Member> waiting = deferred;
-            lanes.submitContinuation(laneKey, () -> deliverDeferred(waiting));
-        }
-        report(tried, queued, lost, shut, 0);
-        shardDone();
     }
 
     /** A writer thread that refused the part: its members are counted as closed. */

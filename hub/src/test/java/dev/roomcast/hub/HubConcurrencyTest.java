@@ -23,9 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -309,13 +307,6 @@ class HubConcurrencyTest {
     }
 
     private static BroadcastResult result(CompletableFuture<BroadcastResult> pending) {
-        try {
-            return pending.get(RecordingPeer.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("expected the broadcast to complete within " + RecordingPeer.WAIT, e);
-        }
+        return BroadcastResults.result(pending);
     }
 }

@@ -28,9 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
@@ -1369,14 +1367,7 @@ class HubTest {
     }
 
     private static BroadcastResult result(CompletableFuture<BroadcastResult> pending) {
-        try {
-            return pending.get(RecordingPeer.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("expected the broadcast to complete within " + RecordingPeer.WAIT, e);
-        }
+        return BroadcastResults.result(pending);
     }
 
     private Thread start(String name, Runnable body) {

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.XnioIoThread;
 
 /**
@@ -25,6 +27,7 @@ import org.xnio.XnioIoThread;
  * list of its own while idle. Both the list and the drains belong to the I/O thread.
  */
 final class IoThreadWriter implements WriterThread, Runnable {
+    private static final Logger log = LoggerFactory.getLogger(IoThreadWriter.class);
     /** Most connections one pass drains before it yields to the selector (reads, timers) and resubmits. */
     private static final int DRAINS_PER_TASK = 4096;
     /** Most hub tasks one pass runs before its drains. */
@@ -89,7 +92,12 @@ final class IoThreadWriter implements WriterThread, Runnable {
         Runnable task;
         int taskBudget = TASKS_PER_PASS;
         while (taskBudget-- > 0 && (task = tasks.poll()) != null) {
-            task.run();
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // A failed task must not stop this pass: the drains below and every later pass depend on it.
+                log.error("a hub task on an I/O thread failed", e);
+            }
         }
         Connection next;
         int budget = DRAINS_PER_TASK;
