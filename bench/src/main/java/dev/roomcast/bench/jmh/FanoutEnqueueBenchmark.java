@@ -12,6 +12,7 @@ import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.SendResult;
+import dev.roomcast.core.WriterThread;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.JoinResult;
@@ -43,6 +44,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * fan-out) for comparison. After each operation the queues are drained into a reused list, as the
  * writers would, so they never fill; with {@code -prof gc}, {@code gc.alloc.rate.norm} divided by
  * the member count is the allocation per recipient.
+ *
+ * <p>{@code path} chooses how the members are written: {@code lane}, peers without a writer thread
+ * (the lane offers to each member, as for every room under {@code Hub.SHARDED_FANOUT_MIN_MEMBERS}),
+ * or {@code writer-thread}, peers whose writer thread runs the hub's task at once on the calling
+ * thread, so a room of 100 or 10,000 takes the per-writer-thread path ({@code ShardedFanout}) without
+ * a thread hop in the measurement (its completion still hops to a lane runner).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +60,15 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FanoutEnqueueBenchmark {
     @Param({"1", "100", "10000"})
     public int members;
+
+    @Param({"lane", "writer-thread"})
+    public String path;
+
+    /** A writer thread that runs the hub's task right away on the caller's thread. */
+    private static final WriterThread RUN_HERE = task -> {
+        task.run();
+        return true;
+    };
 
     private Hub hub;
     private ClusterBus.Subscriber localDelivery;
@@ -67,8 +83,10 @@ public class FanoutEnqueueBenchmark {
         private final ConnectionId id;
         private final Identity identity;
         final SendQueue queue;
+        private final Optional<WriterThread> writerThread;
 
-        QueuePeer(int i, RoomcastConfig config) {
+        QueuePeer(int i, RoomcastConfig config, Optional<WriterThread> writerThread) {
+            this.writerThread = writerThread;
             this.id = ConnectionId.of("c" + i);
             this.identity = Identity.anonymous(id);
             this.queue = new SendQueue(config.sendQueueSize(), config.sendBehavior(), config.sendTimeout(), () -> { });
@@ -87,6 +105,11 @@ public class FanoutEnqueueBenchmark {
         @Override
         public SendResult send(Frame f) {
             return queue.offer(f, true);
+        }
+
+        @Override
+        public Optional<WriterThread> writerThread() {
+            return writerThread;
         }
 
         @Override
@@ -135,7 +158,7 @@ public class FanoutEnqueueBenchmark {
         hub = new Hub(config, codec, Clock.system(), List.of(), new CapturingBus(), PresencePolicy.always(false));
         long joinStart = System.nanoTime();
         for (int i = 0; i < members; i++) {
-            QueuePeer p = new QueuePeer(i, config);
+            QueuePeer p = new QueuePeer(i, config, path.equals("lane") ? Optional.empty() : Optional.of(RUN_HERE));
             hub.tryConnect(p);
             if (!(hub.tryJoin(p, room.value(), Optional.empty()) instanceof JoinResult.Joined)) {
                 throw new IllegalStateException("join " + i + " refused");
@@ -164,7 +187,7 @@ public class FanoutEnqueueBenchmark {
     /** Fan-out alone: one shared frame offered to every member's queue (then drained). */
     @Benchmark
     public BroadcastResult deliverToRoom() {
-        // The peers here have no writer thread, so the delivery is the lane's own and already complete.
+        // On the lane path the result is already complete; on the writer-thread path it completes on a lane runner.
         BroadcastResult r = localDelivery.deliver(room, frame, Optional.empty()).toCompletableFuture().join();
         for (int i = 0; i < peers.size(); i++) {
             drain(peers.get(i));
