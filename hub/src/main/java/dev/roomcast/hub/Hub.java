@@ -17,7 +17,6 @@ import dev.roomcast.core.HubStats;
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
-import dev.roomcast.core.SendResult;
 import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
@@ -535,10 +534,10 @@ public final class Hub implements HubStats {
         if (!awaitShardedSlot()) {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
-        ShardedFanout.Dispatch dispatch = ShardedFanout.dispatch(plan, frame, excluded, config.sendBehavior(),
+        ShardedFanout fanout = ShardedFanout.dispatch(plan, frame, excluded, config.sendBehavior(),
                 config.sendTimeout(), lanes, name, shardedInFlight::release);
         BroadcastResult direct = plan.direct().length == 0 ? NOBODY : deliver(Arrays.asList(plan.direct()), frame, excluded);
-        return dispatch.finish(direct);
+        return fanout.finishDispatch(direct);
     }
 
     /** Waits for a sharded broadcast slot (see {@link #shardedInFlight}); false once the hub stops. */
@@ -563,17 +562,16 @@ public final class Hub implements HubStats {
      */
     private BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded) {
         ConnectionId skip = excluded.orElse(null);
-        int attempted = 0;
-        int enqueued = 0;
+        DeliveryTally tally = new DeliveryTally();
         List<Peer> full = null;
         for (Member m : targets) {
             Peer peer = m.peer();
             if (skip != null && skip.equals(peer.id())) {
                 continue;
             }
-            attempted++;
+            tally.attempt();
             if (peer.trySend(frame)) {
-                enqueued++;
+                tally.enqueued();
             } else {
                 if (full == null) {
                     full = new ArrayList<>();
@@ -581,23 +579,14 @@ public final class Hub implements HubStats {
                 full.add(peer);
             }
         }
-        int dropped = 0;
-        int closed = 0;
-        int timedOut = 0;
         if (full != null) {
             // One deadline for the whole broadcast: k slow members cost one sendTimeout, not k.
             long deadline = System.nanoTime() + config.sendTimeout().toNanos();
             for (Peer peer : full) {
-                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-                switch (peer.send(frame, left)) {
-                    case ENQUEUED -> enqueued++;
-                    case DROPPED -> dropped++;
-                    case TIMED_OUT -> timedOut++;
-                    case CLOSED_SLOW, NOT_OPEN -> closed++;
-                }
+                tally.count(peer.send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
             }
         }
-        return new BroadcastResult(attempted, enqueued, dropped, closed, timedOut, Optional.empty());
+        return tally.result();
     }
 
     /** Queues a presence event on the room's lane without waiting; called with the room's lock held. */

@@ -5,7 +5,6 @@ import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.SendBehavior;
-import dev.roomcast.core.SendResult;
 import dev.roomcast.hub.internal.BroadcastLanes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,12 +46,8 @@ final class ShardedFanout {
     /** Writer-thread parts not yet run. */
     private final AtomicInteger shardsLeft;
 
-    // Guarded by this: summed as the parts report, from their threads.
-    private int attempted;
-    private int enqueued;
-    private int dropped;
-    private int closed;
-    private int timedOut;
+    /** Guarded by this: the parts' tallies, summed as they report from their threads. */
+    private final DeliveryTally total = new DeliveryTally();
 
     private ShardedFanout(Frame frame, ConnectionId skip, SendBehavior behavior, Duration sendTimeout,
                           BroadcastLanes lanes, Object laneKey, int shards, Runnable onShardsDone) {
@@ -68,14 +63,13 @@ final class ShardedFanout {
     }
 
     /**
-     * Hands {@code frame} to each writer thread of {@code plan}; runs on the room's lane. Returns the
-     * future of the whole broadcast, with {@code direct} (what the lane delivered itself to the
-     * plan's members without a writer thread) already counted once the caller reports it through
-     * the returned dispatch.
+     * Hands {@code frame} to each writer thread of {@code plan}; runs on the room's lane. The lane
+     * then delivers to the plan's members without a writer thread itself and reports that with
+     * {@link #finishDispatch}, which returns the future of the whole broadcast.
      *
      * @param onShardsDone run (on some writer thread, or here) once every writer thread took its part
      */
-    static Dispatch dispatch(FanoutPlan plan, Frame frame, Optional<ConnectionId> excluded, SendBehavior behavior,
+    static ShardedFanout dispatch(FanoutPlan plan, Frame frame, Optional<ConnectionId> excluded, SendBehavior behavior,
                              Duration sendTimeout, BroadcastLanes lanes, Object laneKey, Runnable onShardsDone) {
         ShardedFanout fanout = new ShardedFanout(frame, excluded.orElse(null), behavior, sendTimeout, lanes, laneKey,
                 plan.threads().length, onShardsDone);
@@ -85,25 +79,21 @@ final class ShardedFanout {
                 fanout.refuse(group); // the thread is stopping with its server: its peers are closing
             }
         }
-        return new Dispatch(fanout);
+        return fanout;
     }
 
-    /** The lane's handle on a dispatched broadcast: it reports its own part, then gets the future. */
-    record Dispatch(ShardedFanout fanout) {
-        /** Counts what the lane delivered itself, and returns the future of the whole broadcast. */
-        CompletableFuture<BroadcastResult> finish(BroadcastResult direct) {
-            fanout.report(direct.attempted(), direct.enqueued(), direct.dropped(), direct.closed(), direct.timedOut());
-            fanout.partDone();
-            return fanout.result;
+    /** The dispatching lane's own part: counts what it delivered itself, and returns the future of the whole broadcast. */
+    CompletableFuture<BroadcastResult> finishDispatch(BroadcastResult direct) {
+        synchronized (this) {
+            total.add(direct);
         }
+        partDone();
+        return result;
     }
 
     /** One writer thread's part: offer the frame to each of its members without waiting. */
     private void deliverOnWriterThread(Member[] group) {
-        int tried = 0;
-        int queued = 0;
-        int lost = 0;
-        int shut = 0;
+        DeliveryTally part = new DeliveryTally();
         List<Member> deferred = null;
         try {
             for (Member m : group) {
@@ -111,10 +101,10 @@ final class ShardedFanout {
                 if (skip != null && skip.equals(peer.id())) {
                     continue;
                 }
-                tried++;
+                part.attempt();
                 // A member with deferred frames must get this one after them, so it joins them.
                 if (!m.hasDeferred() && peer.trySend(frame)) {
-                    queued++;
+                    part.enqueued();
                     continue;
                 }
                 if (behavior == SendBehavior.BLOCK || m.hasDeferred()) {
@@ -125,71 +115,53 @@ final class ShardedFanout {
                     deferred.add(m);
                     continue;
                 }
-                switch (peer.send(frame, Duration.ZERO)) { // DROP or CLOSE, applied here: neither waits
-                    case ENQUEUED -> queued++;
-                    case DROPPED -> lost++;
-                    case TIMED_OUT -> lost++; // not reached: BLOCK is deferred above
-                    case CLOSED_SLOW, NOT_OPEN -> shut++;
-                }
+                part.count(peer.send(frame, Duration.ZERO)); // DROP or CLOSE, applied here: neither waits
             }
         } finally {
             // Even if a peer threw, this part reports, or the broadcast would never complete and its
             // in-flight slot never return: the member whose send threw counts as closed, the members
             // after it as not attempted.
-            int unaccounted = tried - queued - lost - shut - (deferred == null ? 0 : deferred.size());
+            part.closed(part.unanswered() - (deferred == null ? 0 : deferred.size()));
             if (deferred != null) {
                 partsLeft.incrementAndGet();
                 List<Member> waiting = deferred;
                 lanes.submitContinuation(laneKey, () -> deliverDeferred(waiting));
             }
-            report(tried, queued, lost, shut + unaccounted, 0);
+            report(part);
             shardDone();
         }
     }
 
     /** A writer thread that refused the part: its members are counted as closed. */
     private void refuse(Member[] group) {
-        int tried = 0;
+        DeliveryTally part = new DeliveryTally();
         for (Member m : group) {
             if (skip == null || !skip.equals(m.peer().id())) {
-                tried++;
+                part.attempt();
             }
         }
-        report(tried, 0, 0, tried, 0);
+        part.closed(part.unanswered());
+        report(part);
         shardDone();
     }
 
     /** On the lane: offer the deferred members their frame in order, waiting under {@code BLOCK}, one deadline for all. */
     private void deliverDeferred(List<Member> deferred) {
         long deadline = System.nanoTime() + sendTimeoutNanos;
-        int queued = 0;
-        int lost = 0;
-        int shut = 0;
-        int late = 0;
+        DeliveryTally part = new DeliveryTally(); // attempted was counted by the writer thread that deferred them
         for (Member m : deferred) {
             try {
-                Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-                switch (m.peer().send(frame, left)) {
-                    case ENQUEUED -> queued++;
-                    case DROPPED -> lost++;
-                    case TIMED_OUT -> late++;
-                    case CLOSED_SLOW, NOT_OPEN -> shut++;
-                }
+                part.count(m.peer().send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
             } finally {
                 m.deferredDone();
             }
         }
-        // attempted was counted by the writer thread that deferred them
-        report(0, queued, lost, shut, late);
+        report(part);
         partDone();
     }
 
-    private synchronized void report(int tried, int queued, int lost, int shut, int late) {
-        attempted += tried;
-        enqueued += queued;
-        dropped += lost;
-        closed += shut;
-        timedOut += late;
+    private synchronized void report(DeliveryTally part) {
+        total.add(part);
     }
 
     private void shardDone() {
@@ -213,7 +185,7 @@ final class ShardedFanout {
     private void complete() {
         BroadcastResult r;
         synchronized (this) {
-            r = new BroadcastResult(attempted, enqueued, dropped, closed, timedOut, Optional.empty());
+            r = total.result();
         }
         result.complete(r);
     }

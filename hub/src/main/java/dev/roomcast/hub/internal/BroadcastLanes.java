@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BroadcastLanes {
     private static final Logger log = LoggerFactory.getLogger(BroadcastLanes.class);
-    /** Most jobs a submitting thread runs before it hands the rest of its lane to a virtual thread. */
+    /** Most jobs a submitting thread runs before it hands the rest of its lane to a runner thread. */
     static final int INLINE_BUDGET = 64;
 
     private final List<Lane> lanes;
@@ -40,7 +40,6 @@ public final class BroadcastLanes {
 
     /** One lane: its queued jobs, how many, and whether a thread is running them. */
     private static final class Lane {
-        final int index;
         final int capacity;
         final ConcurrentLinkedQueue<Runnable> jobs = new ConcurrentLinkedQueue<>();
         /** Jobs accepted and not yet started. */
@@ -50,8 +49,7 @@ public final class BroadcastLanes {
         /** The thread running the jobs now, for {@link #stop}; null when idle. */
         volatile Thread runner;
 
-        Lane(int index, int capacity) {
-            this.index = index;
+        Lane(int capacity) {
             this.capacity = capacity;
         }
 
@@ -80,7 +78,7 @@ public final class BroadcastLanes {
         this.runners = Executors.newCachedThreadPool(Thread.ofPlatform().name(namePrefix, 0).daemon(true).factory());
         List<Lane> all = new ArrayList<>(laneCount);
         for (int i = 0; i < laneCount; i++) {
-            all.add(new Lane(i, perLane));
+            all.add(new Lane(perLane));
         }
         this.lanes = List.copyOf(all);
     }
@@ -107,14 +105,7 @@ public final class BroadcastLanes {
         if (!lane.reserve()) {
             return false;
         }
-        lane.jobs.offer(job);
-        if (lane.owned.compareAndSet(false, true)) {
-            if (callerMayRun && running.get() == null) {
-                run(lane, INLINE_BUDGET);
-            } else {
-                startRunner(lane);
-            }
-        }
+        enqueue(lane, job, callerMayRun && running.get() == null);
         return true;
     }
 
@@ -132,9 +123,18 @@ public final class BroadcastLanes {
         }
         Lane lane = laneOf(key);
         lane.queued.incrementAndGet();
+        enqueue(lane, job, false);
+    }
+
+    /** Adds a counted job to its lane and, if the lane was idle, runs it here or starts a runner. */
+    private void enqueue(Lane lane, Runnable job, boolean runHere) {
         lane.jobs.offer(job);
         if (lane.owned.compareAndSet(false, true)) {
-            startRunner(lane);
+            if (runHere) {
+                run(lane, INLINE_BUDGET);
+            } else {
+                startRunner(lane);
+            }
         }
     }
 
