@@ -66,7 +66,8 @@ import org.xnio.XnioIoThread;
  *   <li><b>created</b> before the 101, holding its identity and an empty {@link SendQueue}, so the hub
  *       can reserve its slot and queue the {@code joined} replies of the upgrade's rooms;</li>
  *   <li><b>attached</b> to the Undertow channel once upgraded: starts reading and the heartbeat, and
- *       joins the writer of its I/O thread;</li>
+ *       writes what was queued before (its I/O thread's writer is known from the upgrade request
+ *       but woken only from now on);</li>
  *   <li><b>receive</b> on the I/O thread: size, UTF-8 and rate checks only, then the inbox;</li>
  *   <li><b>run</b> on a virtual thread of its own, started when messages wait and ended when none is
  *       left: decode and dispatch each message in order;</li>
@@ -115,10 +116,12 @@ public final class Connection implements Peer {
 
     /** Set once by {@link #attach} on the I/O thread; null before the upgrade completes. */
     private volatile WebSocketChannel channel;
-    /** The writer of the channel's I/O thread; set by {@link #attach} before {@link #channel}. */
-    private volatile IoThreadWriter writer;
-    /** The writer of the I/O thread the upgrade arrived on, which the WebSocket keeps: the hub's {@link WriterThread}. */
-    private final Optional<WriterThread> writerThread;
+    /**
+     * The writer of the I/O thread the upgrade arrived on, which the WebSocket channel keeps; also
+     * the hub's {@link WriterThread} for this connection. It is woken only once {@link #attach} has
+     * set the channel; attach drains what was queued before.
+     */
+    private final IoThreadWriter writer;
     /** Messages waiting for the reader; filled by the I/O thread. */
     private final ConcurrentLinkedQueue<String> inbox = new ConcurrentLinkedQueue<>();
     /** Messages in {@link #inbox}, for the pause/resume thresholds. */
@@ -166,7 +169,7 @@ public final class Connection implements Peer {
         this.clientAddress = clientAddress;
         this.batching = batching;
         this.services = services;
-        this.writerThread = Optional.of(services.writers().forThread(io));
+        this.writer = services.writers().forThread(io);
         this.queue = new SendQueue(services.config().sendQueueSize(), services.config().sendBehavior(),
                 services.config().sendTimeout(), this::wakeWriter);
         this.inboundRate = new TokenBucket(services.config().inboundRatePerSecond(), services.config().inboundBurst(),
@@ -177,9 +180,8 @@ public final class Connection implements Peer {
 
     // ---- 2. attach ---------------------------------------------------------------------------------
 
-    /** Binds the upgraded channel, starts reading and the heartbeat, and joins the I/O thread's writer. Runs on that I/O thread. */
+    /** Binds the upgraded channel, starts reading and the heartbeat, and writes what was queued. Runs on the channel's I/O thread. */
     public void attach(WebSocketChannel upgraded) {
-        this.writer = services.writers().forThread(upgraded.getIoThread());
         this.channel = upgraded;
         upgraded.addCloseTask(ch -> cleanupOnce());
         upgraded.getReceiveSetter().set(new Receiver());
@@ -643,7 +645,7 @@ public final class Connection implements Peer {
 
     @Override
     public Optional<WriterThread> writerThread() {
-        return writerThread;
+        return Optional.of(writer);
     }
 
     @Override
@@ -653,9 +655,8 @@ public final class Connection implements Peer {
 
     /** Called by the queue when frames arrive at an idle queue. Before the upgrade, {@link #attach} drains instead. */
     private void wakeWriter() {
-        IoThreadWriter w = writer;
-        if (w != null) {
-            w.wake(this);
+        if (channel != null) { // before attach there is nothing to write to, and attach drains what is queued
+            writer.wake(this);
         }
     }
 
