@@ -683,6 +683,27 @@ public final class Hub implements HubStats {
         return m == null ? Set.of() : m.rooms();
     }
 
+    /**
+     * Whether {@code connection} is in a room of {@link #SHARDED_FANOUT_MIN_MEMBERS} or more members.
+     * Such a room's broadcasts are only handed out by its lane, never delivered on the broadcasting
+     * thread, so a transport may publish to it straight from an I/O thread without a hop to a thread
+     * that may wait; for a small room that hop is cheaper than the lane's (see the transport's
+     * {@code Connection}).
+     */
+    public boolean isInLargeRoom(ConnectionId connection) {
+        Member m = members.get(connection);
+        if (m == null) {
+            return false;
+        }
+        for (RoomName name : m.roomsNow()) {
+            Room r = rooms.get(name);
+            if (r != null && r.memberMap().size() >= SHARDED_FANOUT_MIN_MEMBERS) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Broadcast jobs waiting for a worker. */
     @Override
     public int queuedBroadcastJobs() {

@@ -83,6 +83,11 @@ final class Member {
         return joinBucket;
     }
 
+    /** The rooms this member is in now, without a copy: the array is replaced, never changed, so callers must not change it. */
+    RoomName[] roomsNow() {
+        return rooms;
+    }
+
     /** The rooms this member is in now, as an immutable snapshot. */
     Set<RoomName> rooms() {
         return Set.of(rooms);

@@ -51,6 +51,8 @@ public final class WsConnection {
     /** When connect() was called and when the 101 arrived, in System.nanoTime(). */
     private long connectStartNanos;
     private long openNanos;
+    /** Text messages received (whole frames, or reassembled fragments); loop thread only. */
+    private long textMessages;
     /** The scenario's state for this connection. */
     public Object attachment;
 
@@ -74,6 +76,14 @@ public final class WsConnection {
 
     public long connectStartNanos() {
         return connectStartNanos;
+    }
+
+    /**
+     * WebSocket text messages received so far, each possibly carrying several newline-joined
+     * messages under {@code roomcast.batch.v1}; read on the loop thread.
+     */
+    public long textMessages() {
+        return textMessages;
     }
 
     public long openNanos() {
@@ -334,6 +344,7 @@ public final class WsConnection {
     }
 
     private void deliverText(byte[] buf, int start, int length) {
+        textMessages++;
         int end = start + length;
         int partStart = start;
         for (int i = start; i < end && state != State.CLOSED; i++) {

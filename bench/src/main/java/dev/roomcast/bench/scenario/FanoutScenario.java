@@ -229,6 +229,11 @@ public final class FanoutScenario {
             long lost = expected - got;
             double seconds = (last - t0) / 1e9;
             PumpReport pr = pubLoop.call(pump::report).join();
+            long frames = 0;
+            for (NioLoop loop : client.loops()) {
+                frames += loop.call(() -> subscribers.stream().filter(c -> c.loop() == loop)
+                        .mapToLong(WsConnection::textMessages).sum()).join();
+            }
 
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("scenario", rate > 0 ? "fanout-rate" : "fanout");
@@ -263,6 +268,8 @@ public final class FanoutScenario {
             r.put("serverCounters", serverCounters);
             r.put("publisherLagMaxMillis", Common.round(pr.maxLagNanos / 1e6, 3));
             r.put("windowStalls", pr.stalls);
+            // How many messages each write carried on average (warm-up included): what coalescing achieved.
+            r.put("messagesPerFrame", frames > 0 ? Common.round((double) got / frames, 1) : null);
             for (WsConnection c : subscribers) {
                 c.loop().execute(() -> c.abort("done"));
             }
