@@ -1,23 +1,30 @@
 package dev.roomcast.transport.undertow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roomcast.core.ConnectionListener;
 import dev.roomcast.core.Envelope;
+import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomcastConfig;
+import dev.roomcast.core.SendBehavior;
 import dev.roomcast.hub.Hub;
+import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.TestClient;
 import dev.roomcast.transport.undertow.testing.TestServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +38,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class PublishOnArrivalIT {
     private static final int LARGE = Hub.SHARDED_FANOUT_MIN_MEMBERS;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Thread> publishHandledOn = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
@@ -128,6 +137,63 @@ class PublishOnArrivalIT {
         member.sendJson(Map.of("type", "ping", "id", "after"));
         assertThat(member.awaitType("pong").path("id").asText()).isEqualTo("after");
         assertThat(member.isClosed()).isFalse();
+    }
+
+    @Test
+    void everyPublishRefusedOnArrivalIsAnsweredEvenWhenThePublishersQueueIsFull() throws Exception {
+        // A room of stuck members under BLOCK: once their sockets and one-frame queues are full, the
+        // lane waits for them, its two-job queue fills, and the publisher's next publishes are refused.
+        // The publisher's own queue holds one frame and fills with the room's messages, so an answer
+        // the I/O thread tried to queue without waiting would often be lost; the reader sends them.
+        AtomicInteger refused = new AtomicInteger();
+        server.close();
+        server = TestServer.builder().config(RoomcastConfig.builder().presenceEnabled(false)
+                        .workerCount(1).jobQueueSize(2).sendQueueSize(1).sendBehavior(SendBehavior.BLOCK)
+                        .sendTimeout(Duration.ofSeconds(3)).inboundBurst(1000).build())
+                .listener(new ConnectionListener() {
+                    @Override
+                    public void onMessageRejected(Peer peer, ErrorCode code) {
+                        if (code == ErrorCode.HUB_FULL) {
+                            refused.incrementAndGet();
+                        }
+                    }
+                })
+                .start();
+        List<RawWebSocket> stuck = new ArrayList<>();
+        try {
+            for (int i = 0; i < LARGE; i++) {
+                RawWebSocket s = RawWebSocket.open(server.port(), 4096);
+                stuck.add(s);
+                assertThat(s.upgrade("/ws?room=big", Map.of("Authorization", "Bearer valid:stuck-" + i)).status())
+                        .isEqualTo(101);
+            }
+            TestClient publisher = server.connect("publisher", "?room=big");
+            publisher.awaitType("joined");
+
+            String pad = "p".repeat(8 * 1024);
+            for (int i = 0; i < 600 && refused.get() < 5; i++) {
+                String publish = JSON.writeValueAsString(
+                        Map.of("type", "publish", "room", "big", "id", "p" + i, "payload", Map.of("pad", pad)));
+                // Longer than TestClient's own 5 s: while the reader waits to answer, reads pause and TCP
+                // holds this send back, which is the backpressure a flooding publisher should feel.
+                publisher.socket().sendText(publish, true).get(30, TimeUnit.SECONDS);
+            }
+            assertThat(refused.get()).as("publishes refused with HUB_FULL").isGreaterThanOrEqualTo(5);
+            List<JsonNode> errors = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                publisher.drainMessages().stream().filter(m -> m.path("type").asText().equals("error")).forEach(errors::add);
+                assertThat(errors).hasSize(refused.get());
+            });
+            assertThat(errors).allSatisfy(e -> {
+                assertThat(e.path("payload").path("code").asText()).isEqualTo("HUB_FULL");
+                assertThat(e.path("id").asText()).startsWith("p");
+            });
+            assertThat(publisher.isClosed()).isFalse();
+        } finally {
+            for (RawWebSocket s : stuck) {
+                s.close();
+            }
+        }
     }
 
     private static void awaitJoined(List<TestClient> clients) {
