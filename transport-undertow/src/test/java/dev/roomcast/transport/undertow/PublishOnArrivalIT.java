@@ -80,9 +80,8 @@ class PublishOnArrivalIT {
 
     @Test
     void aPublishToALargeRoomIsHandledOnTheIoThreadAndOneToASmallRoomOnTheReader() throws Exception {
-        List<TestClient> large = server.connectMany(LARGE, 8, i -> "big-" + i, i -> "?room=big");
+        List<TestClient> large = largeRoom();
         List<TestClient> small = server.connectMany(2, 2, i -> "small-" + i, i -> "?room=small");
-        awaitJoined(large);
         awaitJoined(small);
 
         large.get(0).sendJson(Map.of("type", "publish", "room", "big", "payload", Map.of("n", 1)));
@@ -102,8 +101,7 @@ class PublishOnArrivalIT {
 
     @Test
     void aPublishBehindASlowEventWaitsForItEvenInALargeRoom() throws Exception {
-        List<TestClient> large = server.connectMany(LARGE, 8, i -> "big-" + i, i -> "?room=big");
-        awaitJoined(large);
+        List<TestClient> large = largeRoom();
         TestClient publisher = large.get(0);
 
         publisher.sendJson(Map.of("type", "hold", "payload", Map.of("n", 1)));
@@ -123,8 +121,7 @@ class PublishOnArrivalIT {
 
     @Test
     void aLargeRoomMembersOtherMessagesStillGetTheirRepliesAndErrors() throws Exception {
-        List<TestClient> large = server.connectMany(LARGE, 8, i -> "big-" + i, i -> "?room=big");
-        awaitJoined(large);
+        List<TestClient> large = largeRoom();
         TestClient member = large.get(0);
 
         member.send("{\"type\":\"publish\",\"room\":"); // not JSON: the reader decodes it again and says why
@@ -194,6 +191,13 @@ class PublishOnArrivalIT {
                 s.close();
             }
         }
+    }
+
+    /** {@code LARGE} clients {@code big-0}… in room {@code big}, each past its {@code joined} reply. */
+    private List<TestClient> largeRoom() throws Exception {
+        List<TestClient> large = server.connectMany(LARGE, 8, i -> "big-" + i, i -> "?room=big");
+        awaitJoined(large);
+        return large;
     }
 
     private static void awaitJoined(List<TestClient> clients) {
