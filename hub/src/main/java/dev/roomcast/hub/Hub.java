@@ -524,7 +524,7 @@ public final class Hub implements HubStats {
         if (room == null) {
             return CompletableFuture.completedFuture(NOBODY);
         }
-        if (room.memberMap().size() < SHARDED_FANOUT_MIN_MEMBERS) {
+        if (!isLarge(room)) {
             return CompletableFuture.completedFuture(deliver(room.members(), frame, excluded));
         }
         FanoutPlan plan = room.plan();
@@ -697,11 +697,16 @@ public final class Hub implements HubStats {
         }
         for (RoomName name : m.roomsNow()) {
             Room r = rooms.get(name);
-            if (r != null && r.memberMap().size() >= SHARDED_FANOUT_MIN_MEMBERS) {
+            if (r != null && isLarge(r)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether {@code room} is fanned out per writer thread: the one place the threshold is applied. */
+    private static boolean isLarge(Room room) {
+        return room.memberMap().size() >= SHARDED_FANOUT_MIN_MEMBERS;
     }
 
     /** Broadcast jobs waiting for a worker. */

@@ -460,18 +460,17 @@ public final class Connection implements Peer {
         }
     }
 
-    /** Sends a reply left by the I/O thread, or decodes one message (unless it was decoded on arrival) and dispatches it. */
+    /** Sends a reply left by the I/O thread, or handles one message. */
     private void handle(Inbound next) {
-        if (next instanceof Inbound.Reply reply) {
-            send(reply.frame());
-            return;
+        switch (next) {
+            case Inbound.Reply reply -> send(reply.frame());
+            case Inbound.Message message when message.decoded() != null -> dispatch(message.decoded(), message.text());
+            case Inbound.Message message -> decodeAndDispatch(message.text());
         }
-        Inbound.Message message = (Inbound.Message) next;
-        String text = message.text();
-        if (message.decoded() != null) {
-            dispatch(message.decoded(), text);
-            return;
-        }
+    }
+
+    /** Decodes one message and dispatches it; a message that does not decode is answered with an error. */
+    private void decodeAndDispatch(String text) {
         Envelope envelope;
         switch (services.codec().decode(text)) {
             case DecodeResult.Failed failed -> {
