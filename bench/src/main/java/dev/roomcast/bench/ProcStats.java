@@ -18,14 +18,44 @@ public final class ProcStats {
     /** User plus system CPU time of {@code pid}, in nanoseconds; -1 if it cannot be read. */
     public static long cpuNanos(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The command name (field 2) may contain spaces; fields after its closing ')' are fixed.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
-            return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+            return cpuNanos(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * CPU time of the JIT compiler threads of the JVM {@code pid} (HotSpot names them "C1 CompilerThread"
+     * and "C2 CompilerThread"), in nanoseconds; -1 if it cannot be read. While it grows the server is
+     * still compiling its hot paths, and a measurement then times the warm-up rather than the code.
+     */
+    public static long jitCpuNanos(long pid) {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended since the listing
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                    sum += cpuNanos(stat);
+                }
+            }
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** User plus system CPU time from a {@code stat} line of {@code /proc}. */
+    private static long cpuNanos(String stat) {
+        // The command name (field 2) may contain spaces; fields after its closing ')' are fixed.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+        return ticks * (1_000_000_000L / TICKS_PER_SECOND);
     }
 
     /** Resident set size of {@code pid}, in KiB; -1 if it cannot be read. */

@@ -43,20 +43,29 @@ final class Suite {
         doc.put("results", results);
 
         int n = quick ? 100 : 1000;
-        Options fanout = Options.of(Map.of()).with("subscribers", n).with("messages", quick ? 500 : 2000)
-                .with("warmup", quick ? 200 : 1000).with("payload", 64).with("window", 128);
-        // raw pays one write per delivery (~0.1x the others): it gets the 500 messages and one run,
-        // so it does not take most of the time budget.
-        Map<String, Options> rawShort = Map.of("raw", fanout.with("messages", 500).with("warmup", 200).with("runs", 1));
+        // Every scenario warms up in rounds until the server's JIT compilers are quiet (JitWarmup):
+        // with a fixed short warm-up the measured window fell in the middle of the compilation, which
+        // took up to half of the server's CPU in churn, and more for the server with more code.
+        Options fanout = Options.of(Map.of()).with("subscribers", n).with("messages", quick ? 500 : 4000)
+                .with("warmup", quick ? 200 : 2000).with("warmup-rounds", quick ? 1 : 10).with("jit-quiet", 0.05)
+                .with("payload", 64).with("window", 128);
+        // raw pays one write per delivery (~0.1x the others): it gets the 500 messages, a fixed
+        // warm-up and one run, so it does not take most of the time budget.
+        Map<String, Options> rawShort = Map.of("raw", fanout.with("messages", 500).with("warmup", 200)
+                .with("warmup-rounds", 1).with("runs", 1));
         results.put("fanout", repeated(fanout, repeats, "deliveriesPerSecond", rawShort));
-        Options latency = fanout.with("rate", 500).with("messages", quick ? 500 : 1500).with("warmup", quick ? 200 : 1000);
+        Options latency = fanout.with("rate", 500).with("messages", quick ? 500 : 1500);
         // p99 moves a lot from run to run on 2 shared cores: three interleaved runs, judged pair by pair.
-        Map<String, Options> rawOnce = Map.of("raw", latency.with("runs", 1));
+        Map<String, Options> rawOnce = Map.of("raw", latency.with("warmup", 200).with("warmup-rounds", 1).with("runs", 1));
         results.put("fanoutRate500", repeated(latency, quick ? 1 : 3, "deliveriesPerSecond", rawOnce));
         Options idle = Options.of(Map.of()).with("connections", quick ? 500 : 10_000).with("hold-millis", 1000);
         results.put("idle", repeated(idle, 1, "heapBytesPerConnection", Map.of()));
-        Options churn = Options.of(Map.of()).with("cycles", quick ? 500 : 3000).with("workers", 32).with("warmup", 500);
-        results.put("churn", repeated(churn, 1, "cyclesPerSecond", Map.of()));
+        // A cycle runs the whole upgrade and close path once, so its compilation settles only after
+        // some 50,000 cycles; the rounds stop as soon as it has.
+        Options churn = Options.of(Map.of()).with("cycles", quick ? 500 : 20_000).with("workers", 32)
+                .with("warmup", quick ? 500 : 5000).with("warmup-rounds", quick ? 1 : 14).with("jit-quiet", 0.05);
+        Map<String, Options> rawChurnOnce = Map.of("raw", churn.with("runs", 1));
+        results.put("churn", repeated(churn, quick ? 1 : 3, "cyclesPerSecond", rawChurnOnce));
         results.put("handshake", repeated(churn, 1, "upgradesPerSecond", Map.of()));
         doc.put("scenarioSeconds", Math.round((System.nanoTime() - start) / 1e9));
 
@@ -170,9 +179,9 @@ final class Suite {
         double rawHeap = value(results, "idle", "raw", "heapBytesPerConnection");
         t.add(target("<= 4 KiB heap per idle authenticated connection, below raw", Math.round(heap) + " B (raw " + Math.round(rawHeap) + " B)",
                 heap <= 4096 && heap < rawHeap));
-        double churn = ratio(value(results, "churn", "roomcast", "cyclesPerSecond"),
-                value(results, "churn", "raw-coalescing", "cyclesPerSecond"));
-        t.add(target("churn >= 1.0x raw-coalescing cycles/s", churn + "x", churn >= 1.0));
+        List<Double> churnPairs = paired(results, "churn", (rc, raw) -> number(rc, "cyclesPerSecond") / number(raw, "cyclesPerSecond"));
+        double churn = median(churnPairs);
+        t.add(target("churn >= 1.0x raw-coalescing cycles/s", churn + "x (median of run pairs " + churnPairs + ")", churn >= 1.0));
         return t;
     }
 

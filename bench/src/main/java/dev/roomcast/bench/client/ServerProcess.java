@@ -125,6 +125,11 @@ public final class ServerProcess implements AutoCloseable {
         return ProcStats.cpuNanos(pid);
     }
 
+    /** CPU time the server's JIT compiler threads have used so far; see {@link ProcStats#jitCpuNanos}. */
+    public long jitCpuNanos() {
+        return ProcStats.jitCpuNanos(pid);
+    }
+
     /** The server's RSS now, in KiB. */
     public long rssKib() {
         return ProcStats.rssKib(pid);

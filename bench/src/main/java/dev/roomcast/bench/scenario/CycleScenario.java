@@ -156,9 +156,8 @@ public final class CycleScenario {
                     NioLoop loop = client.loops().get(i % threads);
                     ws.add(new Worker(i, loop, Common.token(minter, "w" + i)));
                 }
-                if (warmup > 0) {
-                    round(ws, warmup, timeoutNanos);
-                }
+                JitWarmup jit = new JitWarmup(proc, o);
+                int warmupRounds = warmup == 0 ? 0 : jit.run(i -> warmupRound(ws, warmup, timeoutNanos));
                 for (Worker w : ws) {
                     w.loop.call(() -> {
                         w.cycles = 0;
@@ -168,6 +167,7 @@ public final class CycleScenario {
                         return null;
                     }).join();
                 }
+                jit.measurementStarts();
                 long clientCpu0 = Common.selfCpuNanos();
                 long serverCpu0 = proc.cpuNanos();
                 long t0 = System.nanoTime();
@@ -175,6 +175,7 @@ public final class CycleScenario {
                 long elapsed = System.nanoTime() - t0;
                 long clientCpu = Common.selfCpuNanos() - clientCpu0;
                 long serverCpu = proc.cpuNanos() - serverCpu0;
+                Map<String, Object> jitReport = jit.report();
 
                 long ok = 0;
                 long errors = 0;
@@ -196,6 +197,7 @@ public final class CycleScenario {
                 r.put("cycles", ok);
                 r.put("errors", errors);
                 r.put("workers", workers);
+                r.put("warmupCycles", warmup * warmupRounds);
                 r.put("completedInTime", completed);
                 r.put("durationSeconds", Common.round(elapsed / 1e9, 3));
                 r.put(churn ? "cyclesPerSecond" : "upgradesPerSecond", Math.round(ok / (elapsed / 1e9)));
@@ -203,10 +205,21 @@ public final class CycleScenario {
                 r.put("cycleMicros", Common.micros(cycle));
                 r.put("clientCpuSeconds", Common.seconds(clientCpu));
                 r.put("serverCpuSeconds", Common.seconds(serverCpu));
+                r.putAll(jitReport);
                 return r;
             } finally {
                 client.close();
             }
+        }
+    }
+
+    /** One warm-up round; false if it was cut short (by time or an interrupt, which is kept). */
+    private boolean warmupRound(List<Worker> ws, int count, long timeoutNanos) {
+        try {
+            return round(ws, count, timeoutNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -75,7 +75,6 @@ public final class FanoutScenario {
         int dial = o.bounded("dial-concurrency", 64, 1, 10_000);
         int sources = o.bounded("source-addresses", 8, 1, 250);
         long timeoutNanos = TimeUnit.SECONDS.toNanos(o.bounded("timeout-seconds", 120, 1, 600));
-        int total = warmup + messages;
         long started = System.nanoTime();
 
         byte[] secret = Common.newSecret();
@@ -83,6 +82,10 @@ public final class FanoutScenario {
         try (ServerProcess proc = ServerProcess.start(server, secret, o.serverJvmFlags(), o.serverOptions(), o.serverClasspathPrefix());
              LoadClient client = new LoadClient(new InetSocketAddress("127.0.0.1", proc.port()), threads, sources, dial,
                      timeoutNanos + TimeUnit.SECONDS.toNanos(30))) {
+            JitWarmup jit = new JitWarmup(proc, o);
+            // Sequence numbers: warm-up rounds first, each of `warmup` messages, then the measured messages.
+            int total = warmup * jit.maxRounds() + messages;
+            AtomicInteger measuredFrom = new AtomicInteger(total);
             Map<NioLoop, LoopStats> statsByLoop = new LinkedHashMap<>();
             for (NioLoop loop : client.loops()) {
                 statsByLoop.put(loop, new LoopStats());
@@ -131,7 +134,7 @@ public final class FanoutScenario {
                         s.maxSeq = seq;
                     }
                     st.unique.setRelease(++st.uniquePlain);
-                    if (seq >= warmup) {
+                    if (seq >= measuredFrom.get()) {
                         long ts = Wire.ts(b, off, len);
                         if (ts > 0) {
                             st.latency.recordValue(Math.min(Math.max(0, now - ts), st.latency.getHighestTrackableValue()));
@@ -194,18 +197,25 @@ public final class FanoutScenario {
 
             // ---- warm-up ----------------------------------------------------------------------
             long deadline = started + timeoutNanos;
-            if (warmup > 0) {
-                pump.startRange(0, warmup, 0); // warm-up always at max rate within the window
-                awaitDeliveries(stats, (long) warmup * ready, deadline, 3_000);
-            }
+            int warmupRounds = warmup == 0 ? 0 : jit.run(round -> {
+                int from = round * warmup;
+                pump.startRange(from, from + warmup, 0); // warm-up always at max rate within the window
+                long expected = (long) (from + warmup) * ready;
+                return awaitDeliveries(stats, expected, deadline, 3_000) == expected;
+            });
+            int first = warmup * warmupRounds;
+            int end = first + messages;
+            measuredFrom.set(first);
             // ---- measurement ------------------------------------------------------------------
+            jit.measurementStarts();
             long clientCpu0 = Common.selfCpuNanos();
             long serverCpu0 = proc.cpuNanos();
             long t0 = System.nanoTime();
-            pump.startRange(warmup, total, rate);
-            long got = awaitDeliveries(stats, (long) total * ready, deadline, 3_000);
+            pump.startRange(first, end, rate);
+            long got = awaitDeliveries(stats, (long) end * ready, deadline, 3_000);
             long clientCpu = Common.selfCpuNanos() - clientCpu0;
             long serverCpu = proc.cpuNanos() - serverCpu0;
+            Map<String, Object> jitReport = jit.report();
             long serverRss = proc.rssKib();
             Object serverCounters = BenchJson.toMap(proc.counters());
             tearingDown.set(true);
@@ -225,7 +235,7 @@ public final class FanoutScenario {
                 ooo += snapshot.outOfOrder;
                 last = Math.max(last, snapshot.lastDeliveryNanos);
             }
-            long expected = (long) total * ready;
+            long expected = (long) end * ready;
             long lost = expected - got;
             double seconds = (last - t0) / 1e9;
             PumpReport pr = pubLoop.call(pump::report).join();
@@ -243,7 +253,7 @@ public final class FanoutScenario {
             }
             r.put("subscribers", ready);
             r.put("messages", messages);
-            r.put("warmupMessages", warmup);
+            r.put("warmupMessages", first);
             r.put("payloadBytes", payloadBytes);
             r.put("rate", rate);
             r.put("window", rate > 0 ? null : window);
@@ -270,6 +280,7 @@ public final class FanoutScenario {
             r.put("windowStalls", pr.stalls);
             // How many messages each write carried on average (warm-up included): what coalescing achieved.
             r.put("messagesPerFrame", frames > 0 ? Common.round((double) got / frames, 1) : null);
+            r.putAll(jitReport);
             for (WsConnection c : subscribers) {
                 c.loop().execute(() -> c.abort("done"));
             }
