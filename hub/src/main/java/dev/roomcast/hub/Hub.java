@@ -20,6 +20,7 @@ import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
+import dev.roomcast.core.SendBehavior;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -435,25 +436,46 @@ public final class Hub implements HubStats {
 
     // ---- fan-out -------------------------------------------------------------------------------
 
+    /** How the broadcasting thread takes part in a delivery when it finds the room's lane idle. */
+    private enum Caller {
+        /** Runs the delivery and may wait in it: a virtual thread holding no lock a delivery could need. */
+        MAY_WAIT,
+        /** Runs what needs no waiting and hands the rest to a runner ({@link BroadcastLanes#submitWithoutWaiting}). */
+        WITHOUT_WAITING,
+        /** Leaves the delivery to a runner: it holds a room's lock, or the delivery could wait before any member. */
+        HANDS_OFF
+    }
+
     /**
      * Broadcasts to every member of {@code room} (except {@code excluded}). The envelope is encoded
-     * once here; delivery runs on the room's lane, in order with the room's other broadcasts. Called
-     * on a virtual thread, the caller runs the delivery itself when the lane is idle (and under
-     * {@code BLOCK} may wait up to {@code sendTimeout} for a slow member), so it must not hold a
-     * lock that a delivery could need. The future completes with what happened at each member's
-     * queue, or with a rejection (hub stopped, job queue full) when nothing was enqueued.
+     * once here; delivery runs on the room's lane, in order with the room's other broadcasts. When the
+     * lane is idle the caller delivers itself. A virtual thread delivers all of it (and under
+     * {@code BLOCK} may wait up to {@code sendTimeout} for a slow member), so it must not hold a lock
+     * that a delivery could need. Any other thread, a transport's I/O thread included, delivers to a
+     * room below the large-room size without waiting, on the in-process bus: members whose queue is
+     * full are left to a lane runner, which waits for them before the lane's next broadcast. The
+     * future completes with what happened at each member's queue, or with a rejection (hub stopped,
+     * job queue full) when nothing was enqueued.
      */
     public CompletableFuture<BroadcastResult> broadcastRoom(RoomName room, Envelope envelope, Optional<ConnectionId> excluded) {
-        return broadcastRoom(room, envelope, excluded, Thread.currentThread().isVirtual());
+        Caller caller;
+        if (Thread.currentThread().isVirtual()) {
+            caller = Caller.MAY_WAIT;
+        } else {
+            // Another bus may wait to publish, and a large room's path waits for a fan-out slot.
+            Room r = rooms.get(room);
+            caller = bus instanceof InProcessClusterBus && r != null && !isLarge(r) ? Caller.WITHOUT_WAITING : Caller.HANDS_OFF;
+        }
+        return broadcastRoom(room, envelope, excluded, caller);
     }
 
     private CompletableFuture<BroadcastResult> broadcastRoom(RoomName room, Envelope envelope, Optional<ConnectionId> excluded,
-                                                             boolean callerMayRun) {
+                                                             Caller caller) {
         if (state != State.RUNNING) {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         Frame frame = codec.encode(envelope);
-        return submit(room, room, envelope, () -> bus.publish(room, frame, excluded), callerMayRun);
+        return submit(room, room, envelope, () -> bus.publish(room, frame, excluded), caller);
     }
 
     /** Broadcasts to every connected peer, each once even if it is in many rooms. */
@@ -464,7 +486,7 @@ public final class Hub implements HubStats {
         Frame frame = codec.encode(envelope);
         return submit(ALL_LANE_KEY, null, envelope,
                 () -> CompletableFuture.completedFuture(deliver(members.values(), frame, excluded)),
-                Thread.currentThread().isVirtual());
+                Thread.currentThread().isVirtual() ? Caller.MAY_WAIT : Caller.HANDS_OFF);
     }
 
     /** Sends to one connection on the caller's thread (no worker); attempted is 0 when it is not connected. */
@@ -481,11 +503,11 @@ public final class Hub implements HubStats {
 
     private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Envelope envelope,
                                                       Supplier<CompletionStage<BroadcastResult>> delivery,
-                                                      boolean callerMayRun) {
+                                                      Caller caller) {
         CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
         long started = clock.nanoTime();
         Instant submittedAt = clock.now();
-        boolean queued = lanes.submit(laneKey, () -> {
+        Runnable job = () -> {
             // Checked again on the lane: a broadcast that raced with stop enqueues nothing.
             if (state != State.RUNNING) {
                 done.complete(BroadcastResult.rejected(Rejection.STOPPED));
@@ -500,7 +522,9 @@ public final class Hub implements HubStats {
                 listeners.forEach(l -> safely(() -> l.onBroadcastCompleted(record)));
                 done.complete(result);
             });
-        }, callerMayRun);
+        };
+        boolean queued = caller == Caller.WITHOUT_WAITING ? lanes.submitWithoutWaiting(laneKey, job)
+                : lanes.submit(laneKey, job, caller == Caller.MAY_WAIT);
         if (!queued) {
             BroadcastResult rejected = BroadcastResult.rejected(
                     state == State.RUNNING ? Rejection.JOB_QUEUE_FULL : Rejection.STOPPED);
@@ -525,7 +549,20 @@ public final class Hub implements HubStats {
             return CompletableFuture.completedFuture(NOBODY);
         }
         if (!isLarge(room)) {
-            return CompletableFuture.completedFuture(deliver(room.members(), frame, excluded));
+            return lanes.mustNotWait() ? deliverWithoutWaiting(room.members(), frame, excluded)
+                    : CompletableFuture.completedFuture(deliver(room.members(), frame, excluded));
+        }
+        if (lanes.mustNotWait()) {
+            // The room reached the large-room size after the broadcaster looked: that path may wait for a slot.
+            CompletableFuture<BroadcastResult> rest = new CompletableFuture<>();
+            lanes.continueOnRunner(() -> deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
+                if (e != null) {
+                    rest.completeExceptionally(e);
+                } else {
+                    rest.complete(r);
+                }
+            }));
+            return rest;
         }
         FanoutPlan plan = room.plan();
         if (plan.threads().length == 0) {
@@ -589,6 +626,49 @@ public final class Hub implements HubStats {
         return tally.result();
     }
 
+    /**
+     * {@link #deliver} for a thread that must not wait ({@link BroadcastLanes#mustNotWait}): every
+     * member with room in its queue gets the frame here, {@code DROP} and {@code CLOSE} apply here
+     * (neither waits), and under {@code BLOCK} the members whose queue was full are handed to a lane
+     * runner, which waits for them (one deadline for all) before the lane runs anything else.
+     */
+    private CompletionStage<BroadcastResult> deliverWithoutWaiting(Collection<Member> targets, Frame frame,
+                                                                   Optional<ConnectionId> excluded) {
+        ConnectionId skip = excluded.orElse(null);
+        DeliveryTally tally = new DeliveryTally();
+        List<Peer> full = null;
+        for (Member m : targets) {
+            Peer peer = m.peer();
+            if (skip != null && skip.equals(peer.id())) {
+                continue;
+            }
+            tally.attempt();
+            if (peer.trySend(frame)) {
+                tally.enqueued();
+            } else if (config.sendBehavior() == SendBehavior.BLOCK) {
+                if (full == null) {
+                    full = new ArrayList<>();
+                }
+                full.add(peer);
+            } else {
+                tally.count(peer.send(frame, Duration.ZERO));
+            }
+        }
+        if (full == null) {
+            return CompletableFuture.completedFuture(tally.result());
+        }
+        CompletableFuture<BroadcastResult> result = new CompletableFuture<>();
+        List<Peer> waiting = full;
+        lanes.continueOnRunner(() -> {
+            long deadline = System.nanoTime() + config.sendTimeout().toNanos();
+            for (Peer peer : waiting) {
+                tally.count(peer.send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+            }
+            result.complete(tally.result());
+        });
+        return result;
+    }
+
     /** Queues a presence event on the room's lane without waiting; called with the room's lock held. */
     private void announce(RoomName room, String event, RoomMember who, Optional<ConnectionId> excluded) {
         if (state != State.RUNNING || !presence.announces(room)) {
@@ -597,7 +677,7 @@ public final class Hub implements HubStats {
         ObjectNode payload = codec.mapper().createObjectNode().put("event", event);
         payload.set("member", memberNode(who));
         // Under the room's lock (see the callers): never run the delivery here, always on the lane.
-        broadcastRoom(room, Envelope.toRoom("presence", room, payload), excluded, false);
+        broadcastRoom(room, Envelope.toRoom("presence", room, payload), excluded, Caller.HANDS_OFF);
     }
 
     private Envelope joinedEvent(RoomName room, List<RoomMember> list, int memberCount, Optional<String> replyId) {
@@ -683,21 +763,14 @@ public final class Hub implements HubStats {
         return m == null ? Set.of() : m.rooms();
     }
 
-    /**
-     * Whether {@code connection} is in a room of {@link #SHARDED_FANOUT_MIN_MEMBERS} or more members.
-     * Such a room's broadcasts are only handed out by its lane, never delivered on the broadcasting
-     * thread, so a transport may publish to it straight from an I/O thread without a hop to a thread
-     * that may wait; for a small room that hop is cheaper than the lane's (see the transport's
-     * {@code Connection}).
-     */
-    public boolean isInLargeRoom(ConnectionId connection) {
+    /** Whether {@code connection} is in {@code room} now: {@link #roomsOf} without building the set, for each publish. */
+    public boolean isInRoom(ConnectionId connection, RoomName room) {
         Member m = members.get(connection);
         if (m == null) {
             return false;
         }
         for (RoomName name : m.roomsNow()) {
-            Room r = rooms.get(name);
-            if (r != null && isLarge(r)) {
+            if (name.equals(room)) {
                 return true;
             }
         }

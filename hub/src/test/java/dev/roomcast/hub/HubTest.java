@@ -941,6 +941,41 @@ class HubTest {
         }
 
         @Test
+        void aPlatformThreadBroadcastingToASmallRoomDeliversItselfAndLeavesABlockedMemberToARunnerInOrder() throws Exception {
+            start(settings().build());
+            // Joins before open use no lane, so the lane is idle when the test thread broadcasts.
+            List<RecordingPeer> fast = List.of(connect("alice"), connect("bob"));
+            RecordingPeer slow = connect(peer("slow").capacity(1).behavior(SendBehavior.BLOCK).timeout(LONG));
+            for (RecordingPeer p : List.of(fast.get(0), fast.get(1), slow)) {
+                assertThat(hub.tryJoinBeforeOpen(p, "lobby")).isInstanceOf(JoinResult.Joined.class);
+            }
+            // The slow member's queue is full with its joined reply.
+            fast.forEach(p -> p.assertPushed("joined"));
+            Thread caller = Thread.currentThread();
+            List<Thread> offeredOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+            fast.get(0).onTrySend(frame -> offeredOn.add(Thread.currentThread()));
+
+            long t0 = System.nanoTime();
+            CompletableFuture<BroadcastResult> first = hub.broadcastRoom(LOBBY, message(LOBBY, 1), Optional.empty());
+            CompletableFuture<BroadcastResult> second = hub.broadcastRoom(LOBBY, message(LOBBY, 2), Optional.empty());
+            long tookNanos = System.nanoTime() - t0;
+
+            assertThat(offeredOn).as("the first broadcast was offered on the broadcasting thread").first().isSameAs(caller);
+            assertThat(Duration.ofNanos(tookNanos)).as("neither call waited for the slow member").isLessThan(LONG);
+            assertThat(fast.get(0).queued()).as("the first broadcast reached the members with room at once").isGreaterThanOrEqualTo(1);
+            assertThat(first).as("the slow member's frame is still waiting, on a runner").isNotDone();
+            slow.assertPushed("joined"); // frees its queue: the runner's wait ends
+            assertThat(seq(slow.assertPushed("message"))).isEqualTo(1);
+            assertThat(seq(slow.assertPushed("message"))).as("the later broadcast did not overtake").isEqualTo(2);
+            assertThat(result(first)).isEqualTo(delivered(3, 3));
+            assertThat(result(second)).isEqualTo(delivered(3, 3));
+            for (RecordingPeer p : fast) {
+                assertThat(seq(p.assertPushed("message"))).isEqualTo(1);
+                assertThat(seq(p.assertPushed("message"))).isEqualTo(2);
+            }
+        }
+
+        @Test
         void blockedSlowMemberTimesOutWithoutDelayingTheOthers() {
             start(settings().build());
             List<RecordingPeer> fast = joinedMembers("alice", "bob");

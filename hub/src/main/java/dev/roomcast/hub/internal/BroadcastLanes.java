@@ -23,8 +23,11 @@ import org.slf4j.LoggerFactory;
  * first saves a hand-off per broadcast, which was most of the cost of a broadcast to a small room;
  * a caller that runs a lane runs at most {@link #INLINE_BUDGET} jobs, then hands what is left to a
  * runner, so it is never held up long by other rooms' traffic. Jobs may block (a {@code BLOCK} send
- * waits for space), which is why the I/O threads never run jobs. Runners are platform threads, at
- * most one per lane, so lanes keep moving even when CPU-bound virtual threads occupy every carrier.
+ * waits for space), which is why an I/O thread runs a job only in the mode that never waits
+ * ({@link #submitWithoutWaiting}): the job runs there while its lane is idle, and the part of it that
+ * would wait continues on a runner, the lane still owned, so nothing overtakes it. Runners are
+ * platform threads, at most one per lane, so lanes keep moving even when CPU-bound virtual threads
+ * occupy every carrier.
  */
 public final class BroadcastLanes {
     private static final Logger log = LoggerFactory.getLogger(BroadcastLanes.class);
@@ -36,6 +39,13 @@ public final class BroadcastLanes {
     private final ExecutorService runners;
     /** The lane the current thread is running jobs of, if any. */
     private final ThreadLocal<Lane> running = new ThreadLocal<>();
+    /** Set while the current thread runs a job that must not wait ({@link #submitWithoutWaiting}). */
+    private final ThreadLocal<WithoutWaiting> withoutWaiting = new ThreadLocal<>();
+
+    /** One job run by a thread that must not wait, and the rest of it it handed to a runner, if any. */
+    private static final class WithoutWaiting {
+        Runnable rest;
+    }
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     /** One lane: its queued jobs, how many, and whether a thread is running them. */
@@ -110,6 +120,70 @@ public final class BroadcastLanes {
     }
 
     /**
+     * Runs {@code job} on the calling thread, which must not wait (a transport's I/O thread), if the
+     * lane of {@code key} is idle with nothing queued; otherwise queues it for a runner, like
+     * {@link #submit(Object, Runnable)}. Returns false if that lane is full or the lanes are stopped.
+     * While it runs here, {@link #mustNotWait} is true, and where the job would wait it hands what is
+     * left to {@link #continueOnRunner} and returns: a runner then takes the lane over, still owned,
+     * and runs that rest before any later job of the lane, so the lane's order holds.
+     */
+    public boolean submitWithoutWaiting(Object key, Runnable job) {
+        if (stopped.get()) {
+            return false;
+        }
+        Lane lane = laneOf(key);
+        if (!lane.reserve()) {
+            return false;
+        }
+        if (running.get() != null || !lane.jobs.isEmpty() || !lane.owned.compareAndSet(false, true)) {
+            enqueue(lane, job, false);
+            return true;
+        }
+        if (!lane.jobs.isEmpty()) {
+            // A job queued between the look and the claim, whose submitter saw the lane owned: it goes first.
+            lane.jobs.offer(job);
+            startRunner(lane, null);
+            return true;
+        }
+        lane.queued.decrementAndGet();
+        WithoutWaiting run = new WithoutWaiting();
+        running.set(lane);
+        withoutWaiting.set(run);
+        // lane.runner stays null: stop interrupts runners to end their waits, and this thread never
+        // waits, while an interrupt could close an I/O thread's channels.
+        try {
+            runSafely(job);
+        } finally {
+            withoutWaiting.remove();
+            running.remove();
+            if (run.rest != null) {
+                startRunner(lane, run.rest); // still owned: the rest runs before anything queued meanwhile
+            } else {
+                release(lane);
+            }
+        }
+        return true;
+    }
+
+    /** Whether the calling thread runs a job that must not wait: it hands anything that would wait to {@link #continueOnRunner}. */
+    public boolean mustNotWait() {
+        return withoutWaiting.get() != null;
+    }
+
+    /**
+     * From a job run by {@link #submitWithoutWaiting}: hands {@code rest}, the part of the job that may
+     * wait, to a runner, which runs it first once the job returns. The job returns right after this
+     * and does nothing more; once per job.
+     */
+    public void continueOnRunner(Runnable rest) {
+        WithoutWaiting run = withoutWaiting.get();
+        if (run == null || run.rest != null) {
+            throw new IllegalStateException(run == null ? "not in a job that must not wait" : "the rest was handed over already");
+        }
+        run.rest = rest;
+    }
+
+    /**
      * Queues the continuation of a job already accepted on the lane of {@code key} (a large room's
      * slow members, or the completion of its broadcast, handed back by the writer threads): never
      * refused for capacity, because refusing it would lose part of an accepted broadcast, and always
@@ -131,9 +205,9 @@ public final class BroadcastLanes {
         lane.jobs.offer(job);
         if (lane.owned.compareAndSet(false, true)) {
             if (runHere) {
-                run(lane, INLINE_BUDGET);
+                run(lane, null, INLINE_BUDGET);
             } else {
-                startRunner(lane);
+                startRunner(lane, null);
             }
         }
     }
@@ -142,25 +216,38 @@ public final class BroadcastLanes {
         return lanes.get(Math.floorMod(key.hashCode() * 0x9E3779B9, lanes.size()));
     }
 
-    private void startRunner(Lane lane) {
+    /** Starts a runner for the owned lane; it runs {@code first} (if any) before the lane's queued jobs. */
+    private void startRunner(Lane lane, Runnable first) {
         try {
-            runners.execute(() -> run(lane, Integer.MAX_VALUE));
+            runners.execute(() -> run(lane, first, Integer.MAX_VALUE));
         } catch (RejectedExecutionException e) {
             // Stopped and past its wait: no thread will run this lane again. Its jobs only complete
             // the futures of broadcasts that raced with the stop, so run them here rather than lose them.
-            run(lane, Integer.MAX_VALUE);
+            run(lane, first, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Gives up the caller's ownership of the lane, or starts a runner for jobs queued while it was owned. */
+    private void release(Lane lane) {
+        lane.owned.set(false);
+        // A job queued while we owned the lane found it owned and started no runner: start one.
+        if (!lane.jobs.isEmpty() && lane.owned.compareAndSet(false, true)) {
+            startRunner(lane, null);
         }
     }
 
     /**
-     * Runs the lane's jobs, the lane already owned by the caller, until the lane is empty or
-     * {@code budget} jobs have run; then releases it, or hands it to a runner of its own.
+     * Runs {@code first} (if any), then the lane's jobs, the lane already owned by the caller, until
+     * the lane is empty or {@code budget} jobs have run; then releases it, or hands it to a runner of its own.
      */
-    private void run(Lane lane, int budget) {
+    private void run(Lane lane, Runnable first, int budget) {
         Lane outer = running.get();
         running.set(lane);
         lane.runner = Thread.currentThread();
         try {
+            if (first != null) {
+                runSafely(first);
+            }
             int left = budget;
             while (true) {
                 Runnable job;
@@ -171,7 +258,7 @@ public final class BroadcastLanes {
                 }
                 if (left == 0 && !lane.jobs.isEmpty()) {
                     lane.runner = null;
-                    startRunner(lane); // still owned: the new runner takes over
+                    startRunner(lane, null); // still owned: the new runner takes over
                     return;
                 }
                 lane.runner = null;

@@ -171,6 +171,79 @@ class BroadcastLanesTest {
         assertThat(lanes.submit("r", () -> { }, true)).as("refused once stopped").isFalse();
     }
 
+    @Test
+    void aCallerThatMustNotWaitRunsTheJobOfAnIdleLaneItselfAndSaysSoToTheJob() {
+        List<Thread> ranOn = new ArrayList<>();
+        List<Boolean> mustNotWait = new ArrayList<>();
+        assertThat(lanes.submitWithoutWaiting("room", () -> {
+            ranOn.add(Thread.currentThread());
+            mustNotWait.add(lanes.mustNotWait());
+        })).isTrue();
+        assertThat(ranOn).containsExactly(Thread.currentThread());
+        assertThat(mustNotWait).containsExactly(true);
+        assertThat(lanes.mustNotWait()).as("only while the job runs").isFalse();
+        assertThat(lanes.queuedJobs()).isZero();
+    }
+
+    @Test
+    void theRestHandedToARunnerRunsBeforeAnyJobQueuedWhileTheLaneWasOwned() throws Exception {
+        List<String> order = new CopyOnWriteArrayList<>();
+        CountDownLatch queuedMeanwhile = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(2);
+        CompletableFuture<Thread> restRanOn = new CompletableFuture<>();
+        assertThat(lanes.submitWithoutWaiting("room", () -> {
+            order.add("first part");
+            // Another submitter finds the lane owned and queues its job behind this one.
+            Thread.ofPlatform().start(() -> {
+                lanes.submit("room", () -> {
+                    order.add("later job");
+                    done.countDown();
+                }, false);
+                queuedMeanwhile.countDown();
+            });
+            awaitQuietly(queuedMeanwhile);
+            lanes.continueOnRunner(() -> {
+                sleepQuietly(100); // a waiting rest: the later job must still not overtake it
+                order.add("rest");
+                restRanOn.complete(Thread.currentThread());
+                done.countDown();
+            });
+        })).isTrue();
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(order).containsExactly("first part", "rest", "later job");
+        assertThat(restRanOn.get().getName()).startsWith("lane-test-");
+    }
+
+    @Test
+    void aCallerThatMustNotWaitQueuesItsJobBehindABusyLane() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        lanes.submit("room", () -> {
+            started.countDown();
+            awaitQuietly(release);
+        }, false);
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+        assertThat(lanes.submitWithoutWaiting("room", () -> ranOn.complete(Thread.currentThread()))).isTrue();
+        assertThat(ranOn).as("not run while the lane is busy").isNotDone();
+        release.countDown();
+        assertThat(ranOn.get(10, TimeUnit.SECONDS)).isNotSameAs(Thread.currentThread());
+    }
+
+    @Test
+    void continueOnRunnerOutsideAJobThatMustNotWaitIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> lanes.continueOnRunner(() -> { }))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(20, TimeUnit.SECONDS);

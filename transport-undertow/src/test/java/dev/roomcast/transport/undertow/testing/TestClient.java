@@ -138,6 +138,16 @@ public final class TestClient implements AutoCloseable {
         }
     }
 
+    /** The next message, or null if none arrives within {@code wait}. */
+    public JsonNode nextWithin(Duration wait) {
+        try {
+            return messages.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     /** Skips messages until one of {@code type} arrives (e.g. presence noise); fails after 5 s. */
     public JsonNode awaitType(String type) {
         long end = System.nanoTime() + WAIT.toNanos();
