@@ -10,8 +10,8 @@ import java.util.Optional;
  *
  * <p>Threads: upgrade callbacks run on an I/O thread or the upgrade's virtual thread; event callbacks
  * ({@link #onEventStarted}, {@link #onEventHandled}, {@link #onDecodeFailed}) on the connection's own
- * virtual thread, in order (a {@code publish} to a large room that arrives while that thread is idle
- * is handled, with its callbacks, on the connection's I/O thread, still in order); write, pong and
+ * virtual thread, in order (a {@code publish} that arrives while that thread is idle is handled,
+ * with its callbacks, on the connection's I/O thread, still in order); write, pong and
  * heartbeat callbacks on the connection's I/O thread; {@link #onSendRefused} on whichever thread
  * sent. None of them may block.
  */

@@ -2,8 +2,9 @@ package dev.roomcast.core;
 
 /**
  * Port: telemetry hook for what the hub does. Observability implements it (metrics, traces); the
- * hub calls it on its own threads, and a broadcast refused as a whole on the broadcasting thread
- * (which may be an I/O thread), so implementations must be fast, thread-safe, must not block and
+ * hub calls it on its own threads, and on the broadcasting thread, which may be an I/O thread, for
+ * a broadcast refused as a whole and for a small room's broadcast delivered there without waiting
+ * (a client's {@code publish}). So implementations must be fast, thread-safe, must not block and
  * must not throw.
  * Every method has a no-op default.
  */

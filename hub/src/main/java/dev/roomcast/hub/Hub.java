@@ -598,30 +598,10 @@ public final class Hub implements HubStats {
      * configured {@code SendBehavior}.
      */
     private BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded) {
-        ConnectionId skip = excluded.orElse(null);
         DeliveryTally tally = new DeliveryTally();
-        List<Peer> full = null;
-        for (Member m : targets) {
-            Peer peer = m.peer();
-            if (skip != null && skip.equals(peer.id())) {
-                continue;
-            }
-            tally.attempt();
-            if (peer.trySend(frame)) {
-                tally.enqueued();
-            } else {
-                if (full == null) {
-                    full = new ArrayList<>();
-                }
-                full.add(peer);
-            }
-        }
+        List<Peer> full = offerToAll(targets, frame, excluded, tally);
         if (full != null) {
-            // One deadline for the whole broadcast: k slow members cost one sendTimeout, not k.
-            long deadline = System.nanoTime() + config.sendTimeout().toNanos();
-            for (Peer peer : full) {
-                tally.count(peer.send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
-            }
+            offerToFull(full, frame, tally);
         }
         return tally.result();
     }
@@ -634,8 +614,26 @@ public final class Hub implements HubStats {
      */
     private CompletionStage<BroadcastResult> deliverWithoutWaiting(Collection<Member> targets, Frame frame,
                                                                    Optional<ConnectionId> excluded) {
-        ConnectionId skip = excluded.orElse(null);
         DeliveryTally tally = new DeliveryTally();
+        List<Peer> full = offerToAll(targets, frame, excluded, tally);
+        if (full == null || config.sendBehavior() != SendBehavior.BLOCK) {
+            if (full != null) {
+                offerToFull(full, frame, tally);
+            }
+            return CompletableFuture.completedFuture(tally.result());
+        }
+        CompletableFuture<BroadcastResult> result = new CompletableFuture<>();
+        lanes.continueOnRunner(() -> {
+            offerToFull(full, frame, tally);
+            result.complete(tally.result());
+        });
+        return result;
+    }
+
+    /** A delivery's first pass: offers the frame to each member without waiting; returns the peers whose queue was full, or null. */
+    private static List<Peer> offerToAll(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded,
+                                         DeliveryTally tally) {
+        ConnectionId skip = excluded.orElse(null);
         List<Peer> full = null;
         for (Member m : targets) {
             Peer peer = m.peer();
@@ -645,28 +643,23 @@ public final class Hub implements HubStats {
             tally.attempt();
             if (peer.trySend(frame)) {
                 tally.enqueued();
-            } else if (config.sendBehavior() == SendBehavior.BLOCK) {
+            } else {
                 if (full == null) {
                     full = new ArrayList<>();
                 }
                 full.add(peer);
-            } else {
-                tally.count(peer.send(frame, Duration.ZERO));
             }
         }
-        if (full == null) {
-            return CompletableFuture.completedFuture(tally.result());
+        return full;
+    }
+
+    /** A delivery's second pass: the peers whose queue was full, with the send behaviour and one deadline for all. */
+    private void offerToFull(List<Peer> full, Frame frame, DeliveryTally tally) {
+        // One deadline for the whole broadcast: k slow members cost one sendTimeout, not k.
+        long deadline = System.nanoTime() + config.sendTimeout().toNanos();
+        for (Peer peer : full) {
+            tally.count(peer.send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
         }
-        CompletableFuture<BroadcastResult> result = new CompletableFuture<>();
-        List<Peer> waiting = full;
-        lanes.continueOnRunner(() -> {
-            long deadline = System.nanoTime() + config.sendTimeout().toNanos();
-            for (Peer peer : waiting) {
-                tally.count(peer.send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
-            }
-            result.complete(tally.result());
-        });
-        return result;
     }
 
     /** Queues a presence event on the room's lane without waiting; called with the room's lock held. */

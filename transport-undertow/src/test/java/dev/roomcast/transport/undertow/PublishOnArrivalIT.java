@@ -43,6 +43,16 @@ class PublishOnArrivalIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Thread> publishHandledOn = new ConcurrentHashMap<>();
+    /** Notes, per subject, the thread its last publish was handled on. */
+    private final ConnectionListener recordsPublishThreads = new ConnectionListener() {
+        @Override
+        public Optional<String> onEventStarted(Peer peer, Envelope envelope) {
+            if (envelope.type().equals("publish")) {
+                publishHandledOn.put(peer.identity().subject(), Thread.currentThread());
+            }
+            return Optional.empty();
+        }
+    };
     private final CountDownLatch release = new CountDownLatch(1);
     private TestServer server;
 
@@ -61,15 +71,7 @@ class PublishOnArrivalIT {
                             ctx.reply("held", Map.of("n", hold.n()));
                         })
                         .build())
-                .listener(new ConnectionListener() {
-                    @Override
-                    public Optional<String> onEventStarted(Peer peer, Envelope envelope) {
-                        if (envelope.type().equals("publish")) {
-                            publishHandledOn.put(peer.identity().subject(), Thread.currentThread());
-                        }
-                        return Optional.empty();
-                    }
-                })
+                .listener(recordsPublishThreads)
                 .start();
     }
 
@@ -110,15 +112,7 @@ class PublishOnArrivalIT {
         server = TestServer.builder().config(RoomcastConfig.builder().presenceEnabled(false)
                         .sendQueueSize(1).sendBehavior(SendBehavior.BLOCK).sendTimeout(Duration.ofSeconds(20))
                         .inboundBurst(1000).build())
-                .listener(new ConnectionListener() {
-                    @Override
-                    public Optional<String> onEventStarted(Peer peer, Envelope envelope) {
-                        if (envelope.type().equals("publish")) {
-                            publishHandledOn.put(peer.identity().subject(), Thread.currentThread());
-                        }
-                        return Optional.empty();
-                    }
-                })
+                .listener(recordsPublishThreads)
                 .start();
         try (RawWebSocket stuck = RawWebSocket.open(server.port(), 4096)) {
             assertThat(stuck.upgrade("/ws?room=small", Map.of("Authorization", "Bearer valid:stuck")).status()).isEqualTo(101);

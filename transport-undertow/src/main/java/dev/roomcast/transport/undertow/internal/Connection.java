@@ -70,8 +70,7 @@ import org.xnio.XnioIoThread;
  *       writes what was queued before (its I/O thread's writer is known from the upgrade request
  *       but woken only from now on);</li>
  *   <li><b>receive</b> on the I/O thread: size, UTF-8 and rate checks, then the inbox; only a
- *       {@code publish} from a member of a large room, arriving while nothing waits, is handled
- *       right there (see {@link #messageReceived});</li>
+ *       {@code publish} arriving while nothing waits is handled right there (see {@link #messageReceived});</li>
  *   <li><b>run</b> on a virtual thread of its own, started when messages wait and ended when none is
  *       left: decode and dispatch each message in order;</li>
  *   <li><b>send</b> from any thread into the bounded queue; the I/O thread's writer drains it,
