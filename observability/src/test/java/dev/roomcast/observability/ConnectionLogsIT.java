@@ -137,7 +137,12 @@ class ConnectionLogsIT {
                 .filter(e -> e.getFormattedMessage().contains("too slow")).findFirst().orElseThrow();
         ILoggingEvent closed = linesStartingWith("closed connection").getFirst();
         String id = closed.getFormattedMessage().split(" ")[2];
-        assertThat(tooSlow.getThreadName()).startsWith("roomcast-broadcast-");
+        // Written by the thread that delivered the broadcast: this test's own (a small room's broadcast
+        // from a platform thread is delivered there when its lane is idle) or a lane runner, never the
+        // slow connection's.
+        assertThat(tooSlow.getThreadName()).satisfiesAnyOf(
+                name -> assertThat(name).isEqualTo(Thread.currentThread().getName()),
+                name -> assertThat(name).startsWith("roomcast-broadcast-"));
         assertThat(tooSlow.getMDCPropertyMap()).containsEntry("connectionId", id);
         assertThat(closed.getMDCPropertyMap()).containsEntry("connectionId", id);
         assertThat(closed.getFormattedMessage()).contains("code=1013");

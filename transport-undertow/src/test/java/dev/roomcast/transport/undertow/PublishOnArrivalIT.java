@@ -122,7 +122,7 @@ class PublishOnArrivalIT {
             reader.awaitType("joined");
             publisher.drainMessages();
 
-            String pad = "p".repeat(8 * 1024);
+            String pad = "p".repeat(32 * 1024); // the kernel buffers some 4 MB for the stuck socket first
             int sent = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             // Publish until one broadcast is left waiting for the stuck member: the reader then stops
@@ -214,7 +214,9 @@ class PublishOnArrivalIT {
             TestClient publisher = server.connect("publisher", "?room=big");
             publisher.awaitType("joined");
 
-            String pad = "p".repeat(8 * 1024);
+            // 32 KB a publish: the kernel buffers up to about 4 MB for each stuck socket before its
+            // queue fills, which with 8 KB took most of the 600 publishes and left the test to chance.
+            String pad = "p".repeat(32 * 1024);
             for (int i = 0; i < 600 && refused.get() < 5; i++) {
                 String publish = JSON.writeValueAsString(
                         Map.of("type", "publish", "room", "big", "id", "p" + i, "payload", Map.of("pad", pad)));
