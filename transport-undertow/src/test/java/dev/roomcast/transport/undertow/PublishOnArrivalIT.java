@@ -13,6 +13,7 @@ import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.SendBehavior;
 import dev.roomcast.hub.Hub;
+import dev.roomcast.transport.undertow.internal.Connection;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.TestClient;
 import dev.roomcast.transport.undertow.testing.TestServer;
@@ -102,6 +103,14 @@ class PublishOnArrivalIT {
         Thread smallPublisher = publishHandledOn.get("small-0");
         assertThat(smallPublisher.isVirtual()).isFalse();
         assertThat(smallPublisher.getName()).startsWith("XNIO");
+
+        // A publish too big to parse on the I/O thread goes to the reader, which handles it the same.
+        String pad = "p".repeat(Connection.ON_ARRIVAL_MAX_BYTES);
+        small.get(1).sendJson(Map.of("type", "publish", "room", "small", "payload", Map.of("n", 3, "pad", pad)));
+        for (TestClient c : small) {
+            assertThat(c.awaitType("message").path("payload").path("n").asInt()).isEqualTo(3);
+        }
+        assertThat(publishHandledOn.get("small-1").isVirtual()).as("the reader").isTrue();
     }
 
     @Test
@@ -122,7 +131,8 @@ class PublishOnArrivalIT {
             reader.awaitType("joined");
             publisher.drainMessages();
 
-            String pad = "p".repeat(32 * 1024); // the kernel buffers some 4 MB for the stuck socket first
+            // Under the on-arrival limit; the kernel buffers some 4 MB for the stuck socket first.
+            String pad = "p".repeat(15 * 1024);
             int sent = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             // Publish until one broadcast is left waiting for the stuck member: the reader then stops
@@ -214,10 +224,11 @@ class PublishOnArrivalIT {
             TestClient publisher = server.connect("publisher", "?room=big");
             publisher.awaitType("joined");
 
-            // 32 KB a publish: the kernel buffers up to about 4 MB for each stuck socket before its
-            // queue fills, which with 8 KB took most of the 600 publishes and left the test to chance.
-            String pad = "p".repeat(32 * 1024);
-            for (int i = 0; i < 600 && refused.get() < 5; i++) {
+            // Just under the on-arrival limit, so each publish is handled on arrival: the kernel buffers
+            // about 4 MB for each stuck socket before its queue fills, which with 8 KB pads took most
+            // of a 600-publish budget and left the test to chance.
+            String pad = "p".repeat(15 * 1024);
+            for (int i = 0; i < 1200 && refused.get() < 5; i++) {
                 String publish = JSON.writeValueAsString(
                         Map.of("type", "publish", "room", "big", "id", "p" + i, "payload", Map.of("pad", pad)));
                 // Longer than TestClient's own 5 s: while the reader waits to answer, reads pause and TCP
