@@ -24,6 +24,18 @@ class RoomNameTest {
     }
 
     @Test
+    void everyCharacterInEveryPositionIsJudgedAsTheDocumentedPatternJudgesIt() {
+        // The rule as a pattern, kept here as the reference for the hand-written check.
+        java.util.regex.Pattern rule = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9:_.\\-]{0,127}");
+        for (char c = 0; c < 0x3000; c++) {
+            for (String name : new String[] {String.valueOf(c), "a" + c, c + "a", "ab" + c + "cd"}) {
+                assertThat(RoomName.isValid(name)).as("U+%04X in %s", (int) c, name).isEqualTo(rule.matcher(name).matches());
+            }
+        }
+        assertThat(RoomName.isValid(null)).isFalse();
+    }
+
+    @Test
     void aNameOf128CharactersIsValidAnd129IsNot() {
         assertThat(RoomName.isValid("r".repeat(128))).isTrue();
         assertThat(RoomName.isValid("r".repeat(129))).isFalse();
