@@ -541,27 +541,36 @@ public final class Hub implements HubStats {
      * The local delivery of room frames, subscribed to the {@link ClusterBus}; runs on the room's
      * lane. A room of {@link #SHARDED_FANOUT_MIN_MEMBERS} or more is handed to its members' writer
      * threads ({@link ShardedFanout}) and completes when they report; a smaller one, or one whose
-     * transport has no writer threads, is delivered here.
+     * transport has no writer threads, is delivered here. So is a small room's broadcast, unless an
+     * earlier one of the room is still with the writer threads or a member waits behind frames
+     * deferred there ({@link Member#hasDeferred}): offered directly, it could overtake them.
      */
     private CompletionStage<BroadcastResult> deliverLocally(RoomName name, Frame frame, Optional<ConnectionId> excluded) {
         Room room = rooms.get(name);
         if (room == null) {
             return CompletableFuture.completedFuture(NOBODY);
         }
-        if (!isLarge(room)) {
+        if (!isLarge(room) && !room.hasShardedPending() && !anyDeferred(room)) {
             return lanes.mustNotWait() ? deliverWithoutWaiting(room.members(), frame, excluded)
                     : CompletableFuture.completedFuture(deliver(room.members(), frame, excluded));
         }
         if (lanes.mustNotWait()) {
-            // The room reached the large-room size after the broadcaster looked: that path may wait for a slot.
+            // The room is (or was, a moment ago) fanned out per writer thread: that path may wait for a slot.
             CompletableFuture<BroadcastResult> rest = new CompletableFuture<>();
-            lanes.continueOnRunner(() -> deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
-                if (e != null) {
-                    rest.completeExceptionally(e);
-                } else {
-                    rest.complete(r);
+            lanes.continueOnRunner(() -> {
+                try {
+                    deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
+                        if (e != null) {
+                            rest.completeExceptionally(e);
+                        } else {
+                            rest.complete(r);
+                        }
+                    });
+                } catch (RuntimeException | Error e) {
+                    rest.completeExceptionally(e); // the broadcast's future must complete whatever happens
+                    throw e;
                 }
-            }));
+            });
             return rest;
         }
         FanoutPlan plan = room.plan();
@@ -571,10 +580,24 @@ public final class Hub implements HubStats {
         if (!awaitShardedSlot()) {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
+        room.shardedStarted();
         ShardedFanout fanout = ShardedFanout.dispatch(plan, frame, excluded, config.sendBehavior(),
-                config.sendTimeout(), lanes, name, shardedInFlight::release);
+                config.sendTimeout(), lanes, name, () -> {
+                    room.shardedDone();
+                    shardedInFlight.release();
+                });
         BroadcastResult direct = plan.direct().length == 0 ? NOBODY : deliver(Arrays.asList(plan.direct()), frame, excluded);
         return fanout.finishDispatch(direct);
+    }
+
+    /** Whether a member of {@code room} waits behind frames deferred by a sharded broadcast; a small room's scan. */
+    private static boolean anyDeferred(Room room) {
+        for (Member m : room.members()) {
+            if (m.hasDeferred()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Waits for a sharded broadcast slot (see {@link #shardedInFlight}); false once the hub stops. */
@@ -624,8 +647,13 @@ public final class Hub implements HubStats {
         }
         CompletableFuture<BroadcastResult> result = new CompletableFuture<>();
         lanes.continueOnRunner(() -> {
-            offerToFull(full, frame, tally);
-            result.complete(tally.result());
+            try {
+                offerToFull(full, frame, tally);
+            } finally {
+                // A peer that threw counts as closed, with those after it: the future completes regardless.
+                tally.closed(tally.unanswered());
+                result.complete(tally.result());
+            }
         });
         return result;
     }

@@ -22,6 +22,12 @@ final class Room {
     private volatile int version;
     /** The members grouped by writer thread, as of {@code plan.version()}; built by the room's lane. */
     private volatile FanoutPlan plan;
+    /**
+     * Sharded broadcasts whose writer-thread parts have not all run yet. While any are out, the
+     * room's next broadcasts take the sharded path too, whatever its size: offered directly, they
+     * could reach a member before the frame its writer thread has yet to offer.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger shardedPending = new java.util.concurrent.atomic.AtomicInteger();
     /** Guarded by {@link #lock}: set when the room emptied and left the registry; a dead room takes no joins. */
     private boolean dead;
     /** Guarded by {@link #lock}: joins admitted against the limits but not yet visible (until {@code Hub.completeJoin} runs). */
@@ -45,6 +51,20 @@ final class Room {
 
     Map<ConnectionId, Member> memberMap() {
         return members;
+    }
+
+    /** Counts a sharded broadcast handed to the writer threads; {@link #shardedDone} when all took their part. */
+    void shardedStarted() {
+        shardedPending.incrementAndGet();
+    }
+
+    void shardedDone() {
+        shardedPending.decrementAndGet();
+    }
+
+    /** Whether a sharded broadcast's parts are still waiting for a writer thread. */
+    boolean hasShardedPending() {
+        return shardedPending.get() > 0;
     }
 
     /** Adds a member; called with the lock held. */

@@ -175,7 +175,7 @@ final class ShardedFanout {
         if (partsLeft.decrementAndGet() != 0) {
             return;
         }
-        if (lanes.isLaneThread()) {
+        if (lanes.isLaneThread(laneKey)) {
             complete();
         } else {
             lanes.submitContinuation(laneKey, this::complete); // from a writer thread: finish on the lane

@@ -194,6 +194,35 @@ class ShardedFanoutTest {
     }
 
     @Test
+    void aRoomThatShrinksBelowTheThresholdWhileABroadcastIsWithTheWriterThreadsKeepsItsOrder() throws Exception {
+        start(settings().build());
+        List<RecordingPeer> members = room(MEMBERS, b -> b);
+        CountDownLatch resumeFirst = first.pause();
+        CountDownLatch resumeSecond = second.pause();
+
+        CompletableFuture<BroadcastResult> before = hub.broadcastRoom(LOBBY, message(1), Optional.empty());
+        await().atMost(RecordingPeer.WAIT).until(() -> first.accepted() > 0 && second.accepted() > 0);
+        // The room drops below the large-room size while its first broadcast waits on the writer threads.
+        List<RecordingPeer> leaving = members.subList(4, MEMBERS);
+        for (RecordingPeer p : List.copyOf(leaving)) {
+            assertThat(hub.leave(p, LOBBY)).isTrue();
+        }
+        List<RecordingPeer> staying = List.copyOf(members.subList(0, 4));
+        CompletableFuture<BroadcastResult> after = hub.broadcastRoom(LOBBY, message(2), Optional.empty());
+        // Offered directly, the second would already be in the stayers' queues, ahead of the first.
+        assertThat(staying).allSatisfy(p -> assertThat(p.queued()).isZero());
+        resumeFirst.countDown();
+        resumeSecond.countDown();
+
+        assertThat(result(after).attempted()).isEqualTo(4);
+        for (RecordingPeer p : staying) {
+            assertThat(seq(p.assertPushed("message"))).as("first for %s", p).isEqualTo(1);
+            assertThat(seq(p.assertPushed("message"))).as("second for %s", p).isEqualTo(2);
+        }
+        assertThat(result(before).attempted()).isEqualTo(MEMBERS);
+    }
+
+    @Test
     void theResultCompletesOnTheRoomsLaneNeverOnAWriterThread() throws Exception {
         start(settings().build());
         room(MEMBERS, b -> b);

@@ -47,6 +47,8 @@ public final class BroadcastLanes {
         Runnable rest;
     }
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** Name of a runner started after the pool stopped taking them ({@link #startRunner}). */
+    private final String runnerName;
 
     /** One lane: its queued jobs, how many, and whether a thread is running them. */
     private static final class Lane {
@@ -85,6 +87,7 @@ public final class BroadcastLanes {
      */
     public BroadcastLanes(int laneCount, int jobQueueSize, String namePrefix) {
         int perLane = Math.max(1, jobQueueSize / laneCount);
+        this.runnerName = namePrefix + "late";
         this.runners = Executors.newCachedThreadPool(Thread.ofPlatform().name(namePrefix, 0).daemon(true).factory());
         List<Lane> all = new ArrayList<>(laneCount);
         for (int i = 0; i < laneCount; i++) {
@@ -221,9 +224,10 @@ public final class BroadcastLanes {
         try {
             runners.execute(() -> run(lane, first, Integer.MAX_VALUE));
         } catch (RejectedExecutionException e) {
-            // Stopped and past its wait: no thread will run this lane again. Its jobs only complete
-            // the futures of broadcasts that raced with the stop, so run them here rather than lose them.
-            run(lane, first, Integer.MAX_VALUE);
+            // Stopped and past its wait: the pool takes no more runners. The lane's jobs only complete
+            // the futures of broadcasts that raced with the stop, so a thread of their own runs them
+            // rather than losing them; never the caller, which may be an I/O thread that must not wait.
+            Thread.ofPlatform().name(runnerName).daemon(true).start(() -> run(lane, first, Integer.MAX_VALUE));
         }
     }
 
@@ -244,6 +248,11 @@ public final class BroadcastLanes {
         Lane outer = running.get();
         running.set(lane);
         lane.runner = Thread.currentThread();
+        if (stopped.get()) {
+            // A stop that looked for runners before this one started could not interrupt it: its
+            // waits must end at once all the same. (stop sets the flag before it reads the runners.)
+            Thread.currentThread().interrupt();
+        }
         try {
             if (first != null) {
                 runSafely(first);
@@ -280,6 +289,12 @@ public final class BroadcastLanes {
     /** Whether the calling thread is running a lane's jobs (a job must not wait for another job then). */
     public boolean isLaneThread() {
         return running.get() != null;
+    }
+
+    /** Whether the calling thread is running the jobs of the lane of {@code key} in particular. */
+    public boolean isLaneThread(Object key) {
+        Lane lane = running.get();
+        return lane != null && lane == laneOf(key);
     }
 
     /** Jobs waiting now, over all lanes. */
@@ -324,17 +339,25 @@ public final class BroadcastLanes {
 
     /** Waits until every lane is idle (or only the calling thread still runs one), or the deadline. */
     private void awaitIdle(long deadlineNanos) {
-        for (Lane lane : lanes) {
-            while ((lane.owned.get() || lane.queued.get() > 0) && lane.runner != Thread.currentThread()) {
-                if (System.nanoTime() >= deadlineNanos) {
-                    return;
+        boolean interrupted = false;
+        try {
+            for (Lane lane : lanes) {
+                while ((lane.owned.get() || lane.queued.get() > 0) && lane.runner != Thread.currentThread()) {
+                    if (System.nanoTime() >= deadlineNanos) {
+                        return;
+                    }
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        // Keep waiting until the deadline (the pool must not shut down under a busy lane),
+                        // and give the interrupt back to the caller afterwards.
+                        interrupted = true;
+                    }
                 }
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -231,6 +231,33 @@ class BroadcastLanesTest {
     }
 
     @Test
+    void aRestHandedOverWhileTheLanesStopIsInterruptedSoTheStopStaysPrompt() throws Exception {
+        CompletableFuture<Boolean> restInterrupted = new CompletableFuture<>();
+        CompletableFuture<Long> stopMillis = new CompletableFuture<>();
+        CountDownLatch stopping = new CountDownLatch(1);
+        assertThat(lanes.submitWithoutWaiting("r", () -> {
+            Thread.ofPlatform().start(() -> {
+                stopping.countDown();
+                long t0 = System.nanoTime();
+                lanes.stop(5_000); // finds no runner to interrupt: this job's thread is not one
+                stopMillis.complete(Duration.ofNanos(System.nanoTime() - t0).toMillis());
+            });
+            awaitQuietly(stopping);
+            sleepQuietly(200); // the stop has set its flag and looked for runners by now
+            lanes.continueOnRunner(() -> {
+                try {
+                    Thread.sleep(60_000); // a BLOCK wait, as the hub's rest would do
+                    restInterrupted.complete(false);
+                } catch (InterruptedException e) {
+                    restInterrupted.complete(true);
+                }
+            });
+        })).isTrue();
+        assertThat(restInterrupted.get(10, TimeUnit.SECONDS)).as("the late runner's wait ended at once").isTrue();
+        assertThat(stopMillis.get(10, TimeUnit.SECONDS)).isLessThan(3_000L);
+    }
+
+    @Test
     void continueOnRunnerOutsideAJobThatMustNotWaitIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> lanes.continueOnRunner(() -> { }))
                 .isInstanceOf(IllegalStateException.class);
