@@ -170,17 +170,13 @@ class ShardedFanoutTest {
     void aMemberWhoJoinsBetweenTwoBroadcastsGetsItsReplyThenOnlyTheSecond() throws Exception {
         start(settings().build());
         List<RecordingPeer> members = room(MEMBERS, b -> b);
-        CountDownLatch resumeFirst = first.pause();
-        CountDownLatch resumeSecond = second.pause();
-
-        CompletableFuture<BroadcastResult> before = hub.broadcastRoom(LOBBY, message(1), Optional.empty());
-        await().atMost(RecordingPeer.WAIT).until(() -> first.accepted() > 0 && second.accepted() > 0);
+        HeldBroadcast held = broadcastHeldByWriterThreads(1);
+        CompletableFuture<BroadcastResult> before = held.result();
         // The first broadcast is handed out but not delivered when the newcomer joins.
         RecordingPeer newcomer = connect("newcomer", MEMBERS, b -> b);
         assertThat(hub.tryJoin(newcomer, "lobby", Optional.empty())).isInstanceOf(JoinResult.Joined.class);
         CompletableFuture<BroadcastResult> after = hub.broadcastRoom(LOBBY, message(2), Optional.empty());
-        resumeFirst.countDown();
-        resumeSecond.countDown();
+        held.release().run();
 
         assertThat(result(before).attempted()).isEqualTo(MEMBERS);
         assertThat(result(after).attempted()).isEqualTo(MEMBERS + 1);
@@ -197,11 +193,8 @@ class ShardedFanoutTest {
     void aRoomThatShrinksBelowTheThresholdWhileABroadcastIsWithTheWriterThreadsKeepsItsOrder() throws Exception {
         start(settings().build());
         List<RecordingPeer> members = room(MEMBERS, b -> b);
-        CountDownLatch resumeFirst = first.pause();
-        CountDownLatch resumeSecond = second.pause();
-
-        CompletableFuture<BroadcastResult> before = hub.broadcastRoom(LOBBY, message(1), Optional.empty());
-        await().atMost(RecordingPeer.WAIT).until(() -> first.accepted() > 0 && second.accepted() > 0);
+        HeldBroadcast held = broadcastHeldByWriterThreads(1);
+        CompletableFuture<BroadcastResult> before = held.result();
         // The room drops below the large-room size while its first broadcast waits on the writer threads.
         List<RecordingPeer> leaving = members.subList(4, MEMBERS);
         for (RecordingPeer p : List.copyOf(leaving)) {
@@ -211,8 +204,7 @@ class ShardedFanoutTest {
         CompletableFuture<BroadcastResult> after = hub.broadcastRoom(LOBBY, message(2), Optional.empty());
         // Offered directly, the second would already be in the stayers' queues, ahead of the first.
         assertThat(staying).allSatisfy(p -> assertThat(p.queued()).isZero());
-        resumeFirst.countDown();
-        resumeSecond.countDown();
+        held.release().run();
 
         assertThat(result(after).attempted()).isEqualTo(4);
         for (RecordingPeer p : staying) {
@@ -308,6 +300,22 @@ class ShardedFanoutTest {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    /** A broadcast handed to both writer threads, which hold it until {@code release} runs. */
+    private record HeldBroadcast(CompletableFuture<BroadcastResult> result, Runnable release) {
+    }
+
+    /** Pauses both writer threads, then broadcasts {@code seq}: it is handed out but not delivered. */
+    private HeldBroadcast broadcastHeldByWriterThreads(int seq) {
+        CountDownLatch resumeFirst = first.pause();
+        CountDownLatch resumeSecond = second.pause();
+        CompletableFuture<BroadcastResult> result = hub.broadcastRoom(LOBBY, message(seq), Optional.empty());
+        await().atMost(RecordingPeer.WAIT).until(() -> first.accepted() > 0 && second.accepted() > 0);
+        return new HeldBroadcast(result, () -> {
+            resumeFirst.countDown();
+            resumeSecond.countDown();
+        });
+    }
 
     private void start(RoomcastConfig config) {
         hub = new Hub(config, codec, Clock.system(), List.of(), new InProcessClusterBus(), PresencePolicy.always(false));
