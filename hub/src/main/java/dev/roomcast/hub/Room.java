@@ -5,6 +5,7 @@ import dev.roomcast.core.RoomName;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -27,7 +28,7 @@ final class Room {
      * room's next broadcasts take the sharded path too, whatever its size: offered directly, they
      * could reach a member before the frame its writer thread has yet to offer.
      */
-    private final java.util.concurrent.atomic.AtomicInteger shardedPending = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger shardedPending = new AtomicInteger();
     /** Guarded by {@link #lock}: set when the room emptied and left the registry; a dead room takes no joins. */
     private boolean dead;
     /** Guarded by {@link #lock}: joins admitted against the limits but not yet visible (until {@code Hub.completeJoin} runs). */

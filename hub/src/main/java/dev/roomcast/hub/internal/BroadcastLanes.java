@@ -41,14 +41,14 @@ public final class BroadcastLanes {
     private final ThreadLocal<Lane> running = new ThreadLocal<>();
     /** Set while the current thread runs a job that must not wait ({@link #submitWithoutWaiting}). */
     private final ThreadLocal<WithoutWaiting> withoutWaiting = new ThreadLocal<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    /** Name of a runner started after the pool stopped taking them ({@link #startRunner}). */
+    private final String runnerName;
 
     /** One job run by a thread that must not wait, and the rest of it it handed to a runner, if any. */
     private static final class WithoutWaiting {
         Runnable rest;
     }
-    private final AtomicBoolean stopped = new AtomicBoolean();
-    /** Name of a runner started after the pool stopped taking them ({@link #startRunner}). */
-    private final String runnerName;
 
     /** One lane: its queued jobs, how many, and whether a thread is running them. */
     private static final class Lane {
