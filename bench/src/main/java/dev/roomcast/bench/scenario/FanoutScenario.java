@@ -215,6 +215,7 @@ public final class FanoutScenario {
             long got = awaitDeliveries(stats, (long) end * ready, deadline, 3_000);
             long clientCpu = Common.selfCpuNanos() - clientCpu0;
             long serverCpu = proc.cpuNanos() - serverCpu0;
+            jit.measurementEnds(); // reported, not repeated: the messages' sequence is one range
             Map<String, Object> jitReport = jit.report();
             long serverRss = proc.rssKib();
             Object serverCounters = BenchJson.toMap(proc.counters());

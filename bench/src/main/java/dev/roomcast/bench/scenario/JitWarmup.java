@@ -23,6 +23,8 @@ final class JitWarmup {
     private double lastShare = Double.NaN;
     private long measureCpu0;
     private long measureJit0;
+    private long measuredCpu;
+    private long measuredJit;
 
     JitWarmup(ServerProcess proc, Options o) {
         this.proc = proc;
@@ -56,24 +58,41 @@ final class JitWarmup {
         return rounds;
     }
 
-    /** Marks the start of the measurement, for {@link #report}. */
+    /** Marks the start of the measurement, for {@link #measurementEnds} and {@link #report}. */
     void measurementStarts() {
         measureCpu0 = proc.cpuNanos();
         measureJit0 = proc.jitCpuNanos();
     }
 
     /**
+     * Marks the end of the measurement and tells whether the compilers stayed at most {@code jit-quiet}
+     * of the server's CPU during it. A warm-up that ended quiet can still be followed by a burst of
+     * recompilation (a rare branch or a new receiver class deoptimises a large compiled method, whose
+     * recompilation takes the optimising compiler up to a second): such a measurement is of the
+     * compiler again.
+     */
+    boolean measurementEnds() {
+        measuredCpu = proc.cpuNanos() - measureCpu0;
+        measuredJit = proc.jitCpuNanos() - measureJit0;
+        return measuredCpu <= 0 || (double) measuredJit / measuredCpu <= quietShare;
+    }
+
+    /** The compilers' share of the server's CPU in the last measurement, for a log line. */
+    double measuredShare() {
+        return measuredCpu > 0 ? (double) measuredJit / measuredCpu : 0;
+    }
+
+    /**
      * What the warm-up did and how much of the server's CPU during the measurement went to the JIT
-     * compilers: a reader can tell from it whether the figures are of warmed-up code.
+     * compilers: a reader can tell from it whether the figures are of warmed-up code. Call after
+     * {@link #measurementEnds}.
      */
     Map<String, Object> report() {
-        long cpu = proc.cpuNanos() - measureCpu0;
-        long jit = proc.jitCpuNanos() - measureJit0;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("warmupRounds", rounds);
         r.put("warmupJitShareLastRound", Double.isNaN(lastShare) ? null : Common.round(lastShare, 3));
-        r.put("serverJitCpuSeconds", Common.seconds(jit));
-        r.put("serverJitShare", cpu > 0 ? Common.round((double) jit / cpu, 3) : null);
+        r.put("serverJitCpuSeconds", Common.seconds(measuredJit));
+        r.put("serverJitShare", measuredCpu > 0 ? Common.round((double) measuredJit / measuredCpu, 3) : null);
         return r;
     }
 }
