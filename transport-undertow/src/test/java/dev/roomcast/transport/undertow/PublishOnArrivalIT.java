@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -194,6 +195,7 @@ class PublishOnArrivalIT {
     }
 
     @Test
+    @Timeout(150)
     void everyPublishRefusedOnArrivalIsAnsweredEvenWhenThePublishersQueueIsFull() throws Exception {
         // A room of stuck members under BLOCK: once their sockets and one-frame queues are full, the
         // lane waits for them, its two-job queue fills, and the publisher's next publishes are refused.
@@ -203,17 +205,20 @@ class PublishOnArrivalIT {
         server.close();
         server = TestServer.builder().config(RoomcastConfig.builder().presenceEnabled(false)
                         .workerCount(1).jobQueueSize(2).sendQueueSize(1).sendBehavior(SendBehavior.BLOCK)
-                        .sendTimeout(Duration.ofSeconds(3)).inboundBurst(1000).build())
+                        // Short, so that a broadcast held up by the stuck members ends soon and the
+                        // publisher's backlog (below) is worked off in seconds.
+                        .sendTimeout(Duration.ofMillis(250)).inboundBurst(1000).build())
                 .listener(new ConnectionListener() {
                     @Override
                     public void onMessageRejected(Peer peer, ErrorCode code) {
-                        if (code == ErrorCode.HUB_FULL) {
+                        if (code == ErrorCode.HUB_FULL && peer.identity().subject().equals("publisher")) {
                             refused.incrementAndGet();
                         }
                     }
                 })
                 .start();
         List<RawWebSocket> stuck = new ArrayList<>();
+        AtomicBoolean flooding = new AtomicBoolean(true);
         try {
             for (int i = 0; i < LARGE; i++) {
                 RawWebSocket s = RawWebSocket.open(server.port(), 4096);
@@ -223,21 +228,28 @@ class PublishOnArrivalIT {
             }
             TestClient publisher = server.connect("publisher", "?room=big");
             publisher.awaitType("joined");
+            // A second flooder keeps the lane's queue full while the publisher's reader is busy
+            // answering: the reader's own publishes are then refused too, so refusals keep coming
+            // whichever path the publisher's messages take.
+            TestClient helper = server.connect("helper", "?room=big");
+            helper.awaitType("joined");
 
-            // Just under the on-arrival limit, so each publish is handled on arrival: the kernel buffers
-            // about 4 MB for each stuck socket before its queue fills, which with 8 KB pads took most
-            // of a 600-publish budget and left the test to chance.
+            // Just under the on-arrival limit, so each publish is handled on arrival while the reader is
+            // idle: the kernel buffers about 4 MB for each stuck socket before its queue fills, which
+            // with 8 KB pads took most of a 600-publish budget and left the test to chance.
             String pad = "p".repeat(15 * 1024);
-            for (int i = 0; i < 1200 && refused.get() < 5; i++) {
-                String publish = JSON.writeValueAsString(
-                        Map.of("type", "publish", "room", "big", "id", "p" + i, "payload", Map.of("pad", pad)));
-                // Longer than TestClient's own 5 s: while the reader waits to answer, reads pause and TCP
-                // holds this send back, which is the backpressure a flooding publisher should feel.
-                publisher.socket().sendText(publish, true).get(30, TimeUnit.SECONDS);
-            }
-            assertThat(refused.get()).as("publishes refused with HUB_FULL").isGreaterThanOrEqualTo(5);
+            // The publisher floods from a thread of its own. Once the reader is answering refusals and
+            // handling publishes held up by the room, the server stops reading this connection (its
+            // inbox is full) and a send can stay pending for as long as the backlog takes: that is the
+            // backpressure a flooding publisher should feel, so the test stops flooding once enough
+            // refusals are counted and never waits on a pending send.
+            List<Thread> floods = List.of(flood(publisher, "p", pad, flooding), flood(helper, "h", pad, flooding));
+            await().atMost(Duration.ofSeconds(60)).until(() -> refused.get() >= 5);
+            flooding.set(false);
+            // What was sent before the stop is still handled, and more of it may be refused: every
+            // refusal counted so far must have its answer.
             List<JsonNode> errors = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 publisher.drainMessages().stream().filter(m -> m.path("type").asText().equals("error")).forEach(errors::add);
                 assertThat(errors).hasSize(refused.get());
             });
@@ -246,11 +258,28 @@ class PublishOnArrivalIT {
                 assertThat(e.path("id").asText()).startsWith("p");
             });
             assertThat(publisher.isClosed()).isFalse();
+            floods.forEach(Thread::interrupt);
         } finally {
+            flooding.set(false);
             for (RawWebSocket s : stuck) {
                 s.close();
             }
         }
+    }
+
+    /** Sends 15 KB publishes to room {@code big}, ids {@code idPrefix0}…, one at a time, while {@code flooding}. */
+    private static Thread flood(TestClient client, String idPrefix, String pad, AtomicBoolean flooding) {
+        return Thread.ofVirtual().name("flood-" + idPrefix).start(() -> {
+            for (int i = 0; i < 1200 && flooding.get(); i++) {
+                try {
+                    String publish = JSON.writeValueAsString(
+                            Map.of("type", "publish", "room", "big", "id", idPrefix + i, "payload", Map.of("pad", pad)));
+                    client.socket().sendText(publish, true).get();
+                } catch (Exception e) {
+                    return; // the connection closed at the end of the test
+                }
+            }
+        });
     }
 
     /** {@code LARGE} clients {@code big-0}… in room {@code big}, each past its {@code joined} reply. */
