@@ -74,10 +74,10 @@ final class JitWarmup {
     boolean measurementEnds() {
         measuredCpu = proc.cpuNanos() - measureCpu0;
         measuredJit = proc.jitCpuNanos() - measureJit0;
-        return measuredCpu <= 0 || (double) measuredJit / measuredCpu <= quietShare;
+        return measuredShare() <= quietShare;
     }
 
-    /** The compilers' share of the server's CPU in the last measurement, for a log line. */
+    /** The compilers' share of the server's CPU in the last measurement (0 if no CPU was counted). */
     double measuredShare() {
         return measuredCpu > 0 ? (double) measuredJit / measuredCpu : 0;
     }
@@ -92,7 +92,7 @@ final class JitWarmup {
         r.put("warmupRounds", rounds);
         r.put("warmupJitShareLastRound", Double.isNaN(lastShare) ? null : Common.round(lastShare, 3));
         r.put("serverJitCpuSeconds", Common.seconds(measuredJit));
-        r.put("serverJitShare", measuredCpu > 0 ? Common.round((double) measuredJit / measuredCpu, 3) : null);
+        r.put("serverJitShare", measuredCpu > 0 ? Common.round(measuredShare(), 3) : null);
         return r;
     }
 }
