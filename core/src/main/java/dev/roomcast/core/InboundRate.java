@@ -36,8 +36,8 @@ public record InboundRate(double perSecond, int burst) {
     public static InboundRate withTwoSecondBurst(double perSecond) {
         double burst = Math.ceil(2 * perSecond);
         if (burst > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("inbound rate perSecond: expected at most " + (Integer.MAX_VALUE / 2)
-                    + " but was " + perSecond);
+            throw new IllegalArgumentException("inbound rate burst (2 × perSecond): expected at most " + Integer.MAX_VALUE
+                    + " but was " + burst + " for perSecond " + perSecond);
         }
         return new InboundRate(perSecond, (int) burst);
     }
