@@ -22,8 +22,8 @@ public interface ChatInboundRateModule {
     @Provides
     static InboundRatePolicy inboundRatePolicy(RoomcastConfig config, ChatSettings settings) {
         // snippet:chat-inbound-rates
-        InboundRate everyone = config.inboundRate(); // inboundRatePerSecond and inboundBurst
-        return settings.publisherRate()
+        InboundRate everyone = config.inboundRate();  // ROOMCAST_INBOUND_RATE, or 100/s with a burst of 200
+        return settings.publisherRate()                // ROOMCAST_PUBLISHER_RATE, if set
                 .map(publisher -> InboundRatePolicy.byRole(Map.of(PUBLISHER_ROLE, publisher), everyone))
                 .orElse(InboundRatePolicy.uniform(everyone));
         // end-snippet
