@@ -215,6 +215,15 @@ public final class RoomcastConfig {
         return inboundBurst;
     }
 
+    /**
+     * {@link #inboundRatePerSecond()} and {@link #inboundBurst()} as one value: the rate every
+     * connection gets under {@link InboundRatePolicy#uniform(RoomcastConfig)}, and the usual fallback
+     * of a policy that gives some identities another.
+     */
+    public InboundRate inboundRate() {
+        return InboundRate.of(inboundRatePerSecond, inboundBurst);
+    }
+
     /** Whether room members receive {@code presence} events when others join or leave. Default on. */
     public boolean presenceEnabled() {
         return presenceEnabled;
