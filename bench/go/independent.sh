@@ -69,10 +69,10 @@ run() { # $1 server, rest load flags; appends one JSON line to rows
 
 if ((quick)); then
   fan=(-n 300 -m 500 -warmup 2000); rate=(-n 300 -m 500 -warmup 500 -rate 500)
-  idle=(-n 2000 -hold 3s); churn=(-n 1000 -warmup 1000); pairs=1
+  idle=(-n 2000 -warmup 500 -hold 3s); churn=(-n 1000 -warmup 1000); pairs=1
 else
   fan=(-n 1000 -m 500 -warmup 10000); rate=(-n 1000 -m 1500 -warmup 2000 -rate 500)
-  idle=(-n 10000 -hold 5s); churn=(-n 5000 -warmup 10000)
+  idle=(-n 10000 -warmup 1000 -hold 5s); churn=(-n 5000 -warmup 10000)
 fi
 started=$(date +%s)
 for ((i = 0; i < pairs; i++)); do

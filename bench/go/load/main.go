@@ -323,7 +323,10 @@ func fanout(out map[string]any) {
 	for i := range delivered {
 		measured += max(0, delivered[i].Load()-int64(*warmup))
 	}
-	elapsed := time.Duration(lastDelivery.Load() - start.UnixNano())
+	elapsed := time.Duration(0)
+	if !start.IsZero() && lastDelivery.Load() > start.UnixNano() {
+		elapsed = time.Duration(lastDelivery.Load() - start.UnixNano())
+	}
 	out["deliveries"] = measured
 	out["expected"] = int64(*m) * int64(len(subs))
 	out["lost"] = int64(*m)*int64(len(subs)) - measured
@@ -362,6 +365,12 @@ func fanout(out map[string]any) {
 
 func idle(out map[string]any) {
 	deadline := time.Now().Add(*timeout)
+	if *warmup > 0 { // a batch that comes and goes first, so class loading and JIT are not counted
+		for _, c := range dialAll(*warmup, "", "warm", deadline) {
+			c.Close()
+		}
+		time.Sleep(time.Second)
+	}
 	before := serverRSS()
 	s0, c0 := serverCPU(), clientCPU()
 	conns := dialAll(*n, "", "idle", deadline)
