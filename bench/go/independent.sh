@@ -44,7 +44,7 @@ start_server() { # $1 = gorilla | roomcast
     # ROOMCAST_INBOUND_RATE raises the per-connection inbound rate limit for the publisher (the
     # default closes it with 1008 past 100 msg/s); an example without that variable ignores it.
     # shellcheck disable=SC2086
-    ROOMCAST_PORT=$port ROOMCAST_TOKEN_SECRET=$secret ROOMCAST_INBOUND_RATE=100000 \
+    ROOMCAST_PORT=$port ROOMCAST_TOKEN_SECRET=$secret ROOMCAST_INBOUND_RATE=100000 ROOMCAST_SHUTDOWN_SECONDS=2 \
       java $rc_jvm -jar "$jar" >"$tmp/server.log" 2>&1 &
   fi
   server_pid=$!
@@ -56,7 +56,7 @@ start_server() { # $1 = gorilla | roomcast
 }
 stop_server() {
   kill "$server_pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 150); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$server_pid" 2>/dev/null || true
   server_pid=""
 }
