@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.random.RandomGenerator;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -213,11 +214,21 @@ public final class RoomcastServer {
 
     /**
      * Graceful shutdown: new upgrades get 503 {@code SHUTTING_DOWN}; every member gets a
-     * {@code shutdown} event and a 1001 close after its queue drains; at {@code deadline} whatever is
-     * left is closed; then the listener is unbound. Idempotent.
+     * {@code shutdown} event with a {@code reconnectAfterMs} hint, then a 1001 close after its queue
+     * drains, in {@code shutdownBatches} jittered batches over the first {@code shutdownSpread} of
+     * {@code deadline}; at {@code deadline} whatever is left is closed; then the listener is unbound.
+     * Blocks for up to {@code deadline}. Idempotent.
      */
     public Hub.ShutdownResult shutdown(Duration deadline) {
-        Hub.ShutdownResult result = hub.shutdown(deadline);
+        return shutdown(deadline, RandomGenerator.of("L64X128MixRandom"));
+    }
+
+    /**
+     * {@link #shutdown(Duration)} with the jitter of the batches and of the reconnect hints taken from
+     * {@code jitter} (seed it for a repeatable shutdown, as tests do).
+     */
+    public Hub.ShutdownResult shutdown(Duration deadline, RandomGenerator jitter) {
+        Hub.ShutdownResult result = hub.shutdown(deadline, jitter);
         stopUndertow();
         log.info("Roomcast stopped: {} connections notified, {} closed at the deadline", result.notified(), result.forced());
         return result;
