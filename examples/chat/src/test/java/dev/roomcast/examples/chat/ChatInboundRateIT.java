@@ -123,7 +123,9 @@ class ChatInboundRateIT {
         assertThat(feed.isClosed()).isFalse();
 
         TestClient alice = connect("alice", Set.of());
-        assertThat(flood(alice, count)).as("the server closed alice before all %d were sent", count).isLessThan(count);
+        // How many of the 50 leave the client before the close arrives depends on socket buffering;
+        // the close code is what the policy decides.
+        flood(alice, count);
         assertThat(alice.awaitClose()).isEqualTo(1008);
     }
 
