@@ -1069,7 +1069,7 @@ public final class Connection implements Peer {
             reason = "closed by client";
         } else if (!connectionLost && channel != null && channel.isCloseFrameSent()
                 && (channel.getCloseCode() == CloseMessage.MSG_CONTAINS_INVALID_DATA
-                        || channel.getCloseCode() == CloseMessage.WRONG_CODE)) {
+                        || channel.getCloseCode() == CloseMessage.PROTOCOL_ERROR)) {
             // Undertow closed on its own for a protocol error it detected while reading (1007 for
             // invalid UTF-8, 1002 for a corrupt frame); its close reason may quote the error, so not used.
             code = channel.getCloseCode();

@@ -70,7 +70,8 @@ public final class UpgradeHandler implements HttpHandler {
     private final Optional<TokenAuthenticator> tokens;
     private final InboundRatePolicy inboundRates;
     private final Executor blocking;
-    private final Hybi13Handshake handshake = new Hybi13Handshake(SUBPROTOCOLS, false);
+    /** Undertow's handshake, whose channels add the frame checks Undertow leaves out ({@link StrictWebSocketChannel}). */
+    private final Hybi13Handshake handshake = StrictWebSocketChannel.handshake(SUBPROTOCOLS);
     private final String idPrefix;
     private final AtomicLong nextId = new AtomicLong();
 
