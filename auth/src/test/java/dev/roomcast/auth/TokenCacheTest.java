@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.roomcast.core.AuthResult;
+import dev.roomcast.core.TokenCacheListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -197,6 +198,27 @@ class TokenCacheTest {
         assertThat(authenticator.authenticate(token)).isEqualTo(AuthResult.rejected("expired"));
         assertThat(listener.hits()).isZero();
         assertThat(listener.misses()).isZero();
+    }
+
+    @Test
+    void aListenerThatThrowsNeverTurnsAnAcceptedTokenIntoARefusal() {
+        TokenCacheListener throwing = new TokenCacheListener() {
+            @Override
+            public void onTokenCacheHit() {
+                throw new IllegalStateException("hit");
+            }
+
+            @Override
+            public void onTokenCacheMiss() {
+                throw new IllegalStateException("miss");
+            }
+        };
+        Hs256TokenAuthenticator authenticator = new Hs256TokenAuthenticator(Tokens.SECRET, TokenRules.defaults(),
+                TokenCachePolicy.defaults(), throwing, clock);
+        String token = token("alice", Duration.ofHours(1));
+
+        assertThat(authenticator.authenticate(token)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(authenticator.authenticate(token)).isInstanceOf(AuthResult.Authenticated.class);
     }
 
     @Test

@@ -65,7 +65,8 @@ public final class SignedTokenVerifier {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.cache = Objects.requireNonNull(cache, "cache");
-        this.cacheListener = Objects.requireNonNull(cacheListener, "cacheListener");
+        // Wrapped so a listener that throws despite its contract can never turn a good token into a refusal.
+        this.cacheListener = TokenCacheListener.all(List.of(Objects.requireNonNull(cacheListener, "cacheListener")));
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
