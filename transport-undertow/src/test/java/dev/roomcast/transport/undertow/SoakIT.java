@@ -3,12 +3,10 @@ package dev.roomcast.transport.undertow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.roomcast.core.ConnectionListener;
-import dev.roomcast.core.ErrorCode;
-import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.TestServer;
+import dev.roomcast.transport.undertow.testing.CountingListener;
 import dev.roomcast.transport.undertow.testing.ThreadCensus;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -21,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,34 +51,12 @@ class SoakIT {
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
-    /** Counts opens and closes: the server reports every connection it opened as closed exactly once. */
-    private static final class Counting implements ConnectionListener {
-        final AtomicInteger opened = new AtomicInteger();
-        final AtomicInteger closed = new AtomicInteger();
-        final AtomicInteger rejected = new AtomicInteger();
-
-        @Override
-        public void onOpened(Peer peer) {
-            opened.incrementAndGet();
-        }
-
-        @Override
-        public void onClosed(Peer peer, int code, String reason, Duration lifetime) {
-            closed.incrementAndGet();
-        }
-
-        @Override
-        public void onUpgradeRejected(ErrorCode code, String detail) {
-            rejected.incrementAndGet();
-        }
-    }
-
     /** What is counted before and after the cycles. */
     private record Census(int connections, int rooms, int registrations, int connectionThreads,
                           int platformThreads, List<String> platformThreadNames, long retainedHeapBytes) {
     }
 
-    private final Counting counting = new Counting();
+    private final CountingListener counting = new CountingListener();
     private TestServer server;
 
     @BeforeEach
