@@ -13,6 +13,7 @@ import dev.roomcast.core.TokenCacheListener;
 import dev.roomcast.core.UpgradeRecord;
 import dev.roomcast.core.WriteRecord;
 import dev.roomcast.observability.internal.BoundedLabels;
+import dev.roomcast.observability.internal.CachedMeterProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -255,12 +256,12 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
     }
 
     private static Meter.MeterProvider<Counter> counter(MeterRegistry registry, RoomcastMeter meter) {
-        return Counter.builder(meter.meterName()).description(meter.help()).withRegistry(registry);
+        return new CachedMeterProvider<>(Counter.builder(meter.meterName()).description(meter.help()).withRegistry(registry));
     }
 
     private static Meter.MeterProvider<Timer> timer(MeterRegistry registry, RoomcastMeter meter, Duration[] buckets) {
-        return Timer.builder(meter.meterName()).description(meter.help()).serviceLevelObjectives(buckets)
-                .withRegistry(registry);
+        return new CachedMeterProvider<>(Timer.builder(meter.meterName()).description(meter.help())
+                .serviceLevelObjectives(buckets).withRegistry(registry));
     }
 
     private static Meter.MeterProvider<DistributionSummary> summary(MeterRegistry registry, RoomcastMeter meter,
@@ -270,7 +271,7 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
         if (!meter.baseUnit().isEmpty()) {
             b.baseUnit(meter.baseUnit());
         }
-        return b.withRegistry(registry);
+        return new CachedMeterProvider<>(b.withRegistry(registry));
     }
 
     private static Duration[] durations(double... millis) {
