@@ -98,8 +98,11 @@ final class JakartaConnection implements Peer {
     private volatile boolean batching;
     /** Set when the queue woke its writer before there was a session; {@link #attach} starts the writer then. */
     private final AtomicBoolean pendingWake = new AtomicBoolean();
-    /** True from the writer's start until it found the queue empty. */
-    private volatile boolean writerActive;
+    /**
+     * Writers started and not yet finished: 0 or 1, briefly 2 while a finishing writer overlaps the one
+     * the next frame woke. A drained close is sent only when it is 0, by whoever sees it reach 0.
+     */
+    private final AtomicInteger writersActive = new AtomicInteger();
     /** The first close request wins; later ones are ignored. */
     private final AtomicReference<CloseReason> closing = new AtomicReference<>();
     /** Set when a close should wait for the queue to drain ({@link #closeAfterDrain}). */
@@ -117,8 +120,10 @@ final class JakartaConnection implements Peer {
     private volatile long lastSeenNanos;
     /** When the oldest unanswered ping was sent; 0 when none is outstanding. */
     private volatile long pingSentNanos;
-    /** The heartbeat's (or, before attach, the upgrade timeout's) timer task. */
-    private volatile ScheduledFuture<?> timer;
+    /** Releases the connection if the container never opens it; set between the 101 and {@link #attach}. */
+    private volatile ScheduledFuture<?> upgradeTimeout;
+    /** The heartbeat's timer task, from {@link #attach} on. */
+    private volatile ScheduledFuture<?> heartbeat;
     /** Trace context of the event being handled, stamped on what its handling broadcasts; the reader thread's. */
     private Optional<String> eventTraceparent = Optional.empty();
 
@@ -142,9 +147,12 @@ final class JakartaConnection implements Peer {
      * opens (the client left during the handshake) is released then.
      */
     void expectOpenWithin(Duration wait) {
+        if (session.get() != null) {
+            return; // onOpen already ran (the container may open the session before the filter chain returns)
+        }
         try {
-            timer = services.timer().schedule(() -> abandonIfNotAttached("upgrade not completed"), wait.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            upgradeTimeout = services.timer().schedule(() -> abandonIfNotAttached("upgrade not completed"),
+                    wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             abandonIfNotAttached("server stopping");
         }
@@ -169,9 +177,9 @@ final class JakartaConnection implements Peer {
         if (cleanedUp.get() || !session.compareAndSet(null, opened)) {
             return false;
         }
-        ScheduledFuture<?> upgradeTimeout = timer;
-        if (upgradeTimeout != null) {
-            upgradeTimeout.cancel(false);
+        ScheduledFuture<?> timeout = upgradeTimeout;
+        if (timeout != null) {
+            timeout.cancel(false);
         }
         batching = RoomcastJakarta.SUBPROTOCOL_BATCH_V1.equals(opened.getNegotiatedSubprotocol());
         opened.setMaxTextMessageBufferSize((int) Math.min(Integer.MAX_VALUE, services.config().maxMessageBytes()));
@@ -191,7 +199,23 @@ final class JakartaConnection implements Peer {
         } else if (drainBeforeClose) {
             sendCloseOnce();
         }
+        if (cleanedUp.get()) { // released by the upgrade timeout while this attach ran: nothing is left to serve
+            closeAbandonedSession(opened);
+        }
         return true;
+    }
+
+    private void closeAbandonedSession(Session opened) {
+        ScheduledFuture<?> beat = heartbeat;
+        if (beat != null) {
+            beat.cancel(false);
+        }
+        try {
+            opened.close(new jakarta.websocket.CloseReason(jakarta.websocket.CloseReason.CloseCodes.GOING_AWAY,
+                    "upgrade not completed"));
+        } catch (IOException e) {
+            log.debug("connection {} close failed: {}", id, e.toString());
+        }
     }
 
     // ---- 3. receive (container thread) -----------------------------------------------------------
@@ -504,7 +528,7 @@ final class JakartaConnection implements Peer {
     }
 
     private void startWriter() {
-        writerActive = true;
+        writersActive.incrementAndGet();
         Thread.ofVirtual().name("roomcast-jakarta-writer-" + id).start(this::writeAll);
     }
 
@@ -527,10 +551,9 @@ final class JakartaConnection implements Peer {
             queue.close();
             close(CloseReason.of(CloseCode.GOING_AWAY, "write failed"));
         } finally {
-            writerActive = false;
-        }
-        if (drainBeforeClose) {
-            sendCloseOnce();
+            if (writersActive.decrementAndGet() == 0 && drainBeforeClose) {
+                sendCloseOnce();
+            }
         }
     }
 
@@ -566,7 +589,7 @@ final class JakartaConnection implements Peer {
     private void scheduleHeartbeat() {
         long period = services.config().pingPeriod().toMillis();
         try {
-            timer = services.timer().scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+            heartbeat = services.timer().scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             close(CloseReason.of(CloseCode.GOING_AWAY, "server stopping"));
         }
@@ -626,7 +649,7 @@ final class JakartaConnection implements Peer {
         if (!closing.compareAndSet(null, reason)) {
             return;
         }
-        if (!writerActive) { // an idle queue has nothing to drain; a running writer sends the close when done
+        if (writersActive.get() == 0) { // an idle queue has nothing to drain; a running writer sends the close when done
             sendCloseOnce();
         }
     }
@@ -679,9 +702,10 @@ final class JakartaConnection implements Peer {
         queue.close();
         services.hub().disconnect(this);
         inbox.clear();
-        ScheduledFuture<?> t = timer;
-        if (t != null) {
-            t.cancel(false);
+        for (ScheduledFuture<?> t : new ScheduledFuture<?>[] {upgradeTimeout, heartbeat}) {
+            if (t != null) {
+                t.cancel(false);
+            }
         }
         Duration lifetime = Duration.ofNanos(services.clock().nanoTime() - openedNanos);
         forEachListener(l -> l.onClosed(this, code, reason, lifetime));

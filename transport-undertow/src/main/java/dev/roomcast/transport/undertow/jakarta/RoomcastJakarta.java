@@ -26,8 +26,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.random.RandomGenerator;
 
 /**
@@ -81,8 +81,10 @@ public final class RoomcastJakarta {
         if (tokens.isEmpty() && !config.allowUnauthenticated()) {
             throw new IllegalStateException("tokens: expected a TokenAuthenticator because allowUnauthenticated is off");
         }
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("roomcast-jakarta-timer")
-                .factory());
+        ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("roomcast-jakarta-timer").factory());
+        timerThread.setRemoveOnCancelPolicy(true); // a closed connection's heartbeat leaves the queue at once
+        this.timer = timerThread;
         List<ConnectionListener> listenerList = List.copyOf(listeners);
         JakartaServices services = new JakartaServices(config, hub, codec, router, roomAuthorizer, listenerList, clock, timer);
         UpgradeGate gate = new UpgradeGate(config, hub, roomAuthorizer, tokens, inboundRates, listenerList, clock,
@@ -169,6 +171,11 @@ public final class RoomcastJakarta {
     public void stop() {
         hub.stop();
         timer.shutdownNow();
+    }
+
+    /** Timer tasks waiting (heartbeats, upgrade timeouts); tests check that closed connections leave none. */
+    int timerTasks() {
+        return ((ScheduledThreadPoolExecutor) timer).getQueue().size();
     }
 
     /**

@@ -134,4 +134,22 @@ class JakartaMountingIT {
         assertThat(closed.reason()).isEqualTo("handshake refused by the container");
         assertThat(roomcast.hub().activeConnectionCount()).isZero();
     }
+
+    @Test
+    void closedConnectionsLeaveNoTimerTaskBehind() throws Exception {
+        int port = start(app -> app.addListener(new ListenerInfo(ServletContextListener.class,
+                new ImmediateInstanceFactory<>(roomcast.servletContextListener()))));
+
+        for (int i = 0; i < 20; i++) {
+            try (RawWebSocket ws = RawWebSocket.connect(port, "/ws?room=lobby", "user-" + i)) {
+                ws.readUntil(RawWebSocket.OP_TEXT);
+                ws.sendClose(1000);
+                assertThat(ws.awaitCloseCode()).isEqualTo(1000);
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> roomcast.hub().activeConnectionCount() == 0);
+        assertThat(listener.historyOf(RecordingListener.Closed.class)).hasSize(20);
+        assertThat(roomcast.timerTasks()).as("heartbeats and upgrade timeouts left on the timer").isZero();
+    }
 }
