@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -54,18 +55,20 @@ public final class BrowserTests {
     }
 
     /**
-     * The harness folder, {@code examples/browser-tests}, found from the working directory (a module's
-     * base directory under Maven) by walking up at most a few levels.
+     * The harness folder, {@code examples/browser-tests}.
      */
     public static Path harnessDirectory() {
+        return repositoryRoot().resolve("examples").resolve("browser-tests");
+    }
+
+    /**
+     * The repository's root (the folder holding {@code examples/browser-tests}), found from the working
+     * directory (a module's base directory under Maven) by walking up at most a few levels.
+     */
+    public static Path repositoryRoot() {
         Path dir = Path.of("").toAbsolutePath();
         for (int i = 0; i < MAX_PARENT_STEPS && dir != null; i++, dir = dir.getParent()) {
-            Path candidate = dir.resolve("examples").resolve("browser-tests");
-            if (Files.isRegularFile(candidate.resolve("package.json"))) {
-                return candidate;
-            }
-            if (dir.getFileName() != null && dir.getFileName().toString().equals("browser-tests")
-                    && Files.isRegularFile(dir.resolve("package.json"))) {
+            if (Files.isRegularFile(dir.resolve("examples").resolve("browser-tests").resolve("package.json"))) {
                 return dir;
             }
         }
@@ -84,16 +87,32 @@ public final class BrowserTests {
      */
     public static Result run(String script, String baseUrl, Path screenshotDir, Duration timeout,
                              Function<String, String> onRequest) {
-        Objects.requireNonNull(onRequest, "onRequest");
         Path harness = harnessDirectory();
         Path file = harness.resolve("tests").resolve(script);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no browser test " + file);
         }
-        ProcessBuilder builder = new ProcessBuilder("node", file.toString(), baseUrl,
-                screenshotDir.toAbsolutePath().toString())
-                .directory(harness.toFile())
+        return runNode(harness, List.of(file.toString(), baseUrl, screenshotDir.toAbsolutePath().toString()),
+                timeout, onRequest, Map.of());
+    }
+
+    /**
+     * Runs {@code node <arguments>} in {@code workingDirectory} with the same {@code @@} request protocol
+     * and timeout as {@link #run(String, String, Path, Duration, Function)}; for Node scripts outside the
+     * harness, such as the browser client's own tests in {@code clients/browser}. {@code environment}
+     * is added to the child's environment (e.g. the URL of the server under test).
+     */
+    public static Result runNode(Path workingDirectory, List<String> arguments, Duration timeout,
+                                 Function<String, String> onRequest, Map<String, String> environment) {
+        Objects.requireNonNull(onRequest, "onRequest");
+        List<String> command = new ArrayList<>();
+        command.add("node");
+        command.addAll(arguments);
+        String script = Path.of(arguments.get(0)).getFileName().toString();
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(workingDirectory.toFile())
                 .redirectErrorStream(true);
+        builder.environment().putAll(environment);
         List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
         Process process;
         try {
