@@ -100,8 +100,8 @@ export class RoomcastClient {
     this._attempt = 0;
     this._retryTimer = null;
     this._reconnectHintAt = null; // epoch ms from the last `shutdown` event
-    /** Rooms the caller wants, in join order; re-joined on every socket. @type {Set<string>} */
-    this._rooms = new Set();
+    /** Rooms the caller wants, in join order, with their join payload; re-joined on every socket. @type {Map<string, any>} */
+    this._rooms = new Map();
     /** id -> {resolve, reject, room, kind, timer} @type {Map<string, any>} */
     this._pending = new Map();
     /** Messages waiting for a socket: {frame, resolve, reject}. */
@@ -119,7 +119,7 @@ export class RoomcastClient {
 
   /** The rooms this client joins on every (re)connect. */
   get rooms() {
-    return [...this._rooms];
+    return [...this._rooms.keys()];
   }
 
   /**
@@ -183,12 +183,14 @@ export class RoomcastClient {
    * Joins `room` now and after every reconnect. Resolves with the `joined` payload
    * (`{memberCount, members}`); rejects with the server's error (e.g. ROOM_FORBIDDEN: the room is then
    * not re-joined). While disconnected, it resolves once a socket is open and the room is joined.
+   * `payload` goes with every join of this room, e.g. `{password}` for a password-protected room.
    * @param {string} room
+   * @param {any} [payload]
    * @returns {Promise<{memberCount: number, members: {subject: string, connectionId: string}[]}>}
    */
-  join(room) {
+  join(room, payload) {
     if (this._state === 'closed') return Promise.reject(new RoomcastError('CLOSED', 'client is closed'));
-    this._rooms.add(room);
+    this._rooms.set(room, payload);
     return this._request('join', room);
   }
 
@@ -293,7 +295,9 @@ export class RoomcastClient {
     clearTimeout(p.timer);
     p.timer = setTimeout(() => this._settle(id, new RoomcastError('TIMEOUT', `no reply to ${p.kind} ${p.room} in ${this._requestTimeoutMs} ms`)),
       this._requestTimeoutMs);
-    this._socket.send(JSON.stringify({ type: p.kind, room: p.room, id }));
+    const envelope = { type: p.kind, room: p.room, id };
+    if (p.kind === 'join' && this._rooms.get(p.room) !== undefined) envelope.payload = this._rooms.get(p.room);
+    this._socket.send(JSON.stringify(envelope));
   }
 
   _settle(id, error, value) {
@@ -351,7 +355,7 @@ export class RoomcastClient {
       if (p.kind === 'join') waiting.add(p.room);
       this._sendRequest(id);
     }
-    for (const room of this._rooms) {
+    for (const room of this._rooms.keys()) {
       if (!waiting.has(room)) this._request('join', room).catch((e) => this._emit('error', errorEvent(room, e)));
     }
     for (const item of this._buffer.splice(0)) {

@@ -65,6 +65,14 @@ test('a forbidden room rejects the join with ROOM_FORBIDDEN and is not re-joined
   assert.equal(alice.state, 'open');
 });
 
+test('a join payload carries the room password, and the room is joined with it', async () => {
+  const alice = tracked(clientFor('alice'));
+  await alice.connect();
+  const joined = await alice.join('vip', { password: process.env.ROOMCAST_VIP_PASSWORD });
+  assert.deepEqual(joined.members.map((m) => m.subject), ['alice']);
+  assert.deepEqual(alice.rooms, ['vip']);
+});
+
 test('an invalid token is terminal: closed without a retry, connect() rejects, the supplier is asked once', async () => {
   let asked = 0;
   const client = tracked(new RoomcastClient({

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * lets the restart test stop the chat and start it again on the same port.
  */
 class BrowserClientNodeIT {
+    private static final String VIP_PASSWORD = "vip-password-for-node-tests";
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
     private volatile RoomcastServer server;
     private HttpServer control;
@@ -51,7 +52,7 @@ class BrowserClientNodeIT {
 
     private RoomcastServer start(int port) {
         return ChatServer.start(new ConfigSources(Map.of("ROOMCAST_PORT", String.valueOf(port),
-                        "ROOMCAST_SHUTDOWN_SECONDS", "2"), Map.of()),
+                        "ROOMCAST_SHUTDOWN_SECONDS", "2", "ROOMCAST_VIP_PASSWORD", VIP_PASSWORD), Map.of()),
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 
@@ -81,7 +82,8 @@ class BrowserClientNodeIT {
 
         BrowserTests.Result result = withEnvironment(clientDir, Map.of(
                 "ROOMCAST_BASE_URL", server.httpUri().toString(),
-                "ROOMCAST_CONTROL_URL", "http://127.0.0.1:" + control.getAddress().getPort()));
+                "ROOMCAST_CONTROL_URL", "http://127.0.0.1:" + control.getAddress().getPort(),
+                "ROOMCAST_VIP_PASSWORD", VIP_PASSWORD));
 
         assertThat(result.passed()).as(result.transcript()).isTrue();
         assertThat(result.transcript()).contains("# fail 0").contains("# skipped 0");
