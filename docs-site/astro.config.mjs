@@ -43,11 +43,12 @@ export default defineConfig({
             { slug: 'guides/heartbeats' },
             { slug: 'guides/shutdown' },
             { slug: 'guides/observability' },
+            { slug: 'guides/browser-client' },
           ],
         },
         {
           label: 'Examples',
-          items: [{ slug: 'examples/chat' }],
+          items: [{ slug: 'examples/chat' }, { slug: 'examples/jakarta' }],
         },
         {
           label: 'Reference',

@@ -36,9 +36,14 @@ final class RoomcastArchitecture {
                 slices().matching(root + ".(*)..").should().beFreeOfCycles()));
         rules.add(new NamedRule("packages are free of cycles",
                 slices().matching(root + ".(**)").should().beFreeOfCycles()));
-        rules.add(new NamedRule("Undertow and XNIO only in transport-undertow",
-                noClasses().that().resideOutsideOfPackage(root + ".transport.undertow..")
+        // The Jakarta example is the one application that owns a servlet container (Undertow's), as a
+        // team with an existing servlet application does; the library's other modules never see it.
+        rules.add(new NamedRule("Undertow and XNIO only in transport-undertow and the servlet example",
+                noClasses().that().resideOutsideOfPackages(root + ".transport.undertow..", root + ".examples.jakarta..")
                         .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..")));
+        rules.add(new NamedRule("the Jakarta adapter reaches no Undertow or XNIO type, directly or through what it uses",
+                noClasses().that().resideInAPackage(root + ".transport.undertow.jakarta..")
+                        .should().transitivelyDependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..")));
         rules.add(new NamedRule("Micrometer and OpenTelemetry only in observability and examples",
                 noClasses().that().resideOutsideOfPackages(root + ".observability..", root + ".examples..")
                         .should().dependOnClassesThat().resideInAnyPackage("io.micrometer..", "io.opentelemetry..",

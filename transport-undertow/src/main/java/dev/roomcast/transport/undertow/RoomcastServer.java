@@ -17,12 +17,12 @@ import dev.roomcast.transport.undertow.internal.ConnectionServices;
 import dev.roomcast.transport.undertow.internal.HttpExchanges;
 import dev.roomcast.transport.undertow.internal.IoThreadWriters;
 import dev.roomcast.transport.undertow.internal.RouteHandler;
+import dev.roomcast.transport.undertow.internal.UpgradeGate;
 import dev.roomcast.transport.undertow.internal.UpgradeHandler;
 import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 import java.util.Collection;
@@ -149,7 +149,7 @@ public final class RoomcastServer {
         ConnectionServices services = new ConnectionServices(config, hub, codec, router, roomAuthorizer, listeners, clock,
                 new IoThreadWriters());
         Map<String, HttpHandler> byPath = new HashMap<>();
-        byPath.put(config.path(), new UpgradeHandler(services, tokens, inboundRates, executor, connectionIdPrefix()));
+        byPath.put(config.path(), new UpgradeHandler(services, tokens, inboundRates, executor, UpgradeGate.randomIdPrefix()));
         if (config.adminBroadcastEnabled()) {
             byPath.put(ADMIN_BROADCAST_PATH, new AdminBroadcastHandler(hub, codec, broadcastAuthorizer.orElseThrow(),
                     config.maxMessageBytes(), executor));
@@ -168,16 +168,6 @@ public final class RoomcastServer {
                 handler.handleRequest(exchange);
             }
         };
-    }
-
-    /** A short random prefix, so connection ids of two servers (or two runs) never collide in logs. */
-    private static String connectionIdPrefix() {
-        SecureRandom random = new SecureRandom();
-        StringBuilder b = new StringBuilder(7);
-        for (int i = 0; i < 6; i++) {
-            b.append(Character.forDigit(random.nextInt(36), 36));
-        }
-        return b.append('-').toString();
     }
 
     /** The bound port (useful with port 0). */

@@ -7,7 +7,6 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,16 +22,7 @@ public final class HttpExchanges {
 
     /** The credential of an {@code Authorization: Bearer …} header (scheme case-insensitive), if present and not blank. */
     public static Optional<String> bearerCredential(HttpServerExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        if (header == null) {
-            return Optional.empty();
-        }
-        String h = header.trim();
-        if (h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
-            String credential = h.substring(7).trim();
-            return credential.isEmpty() ? Optional.empty() : Optional.of(credential);
-        }
-        return Optional.empty();
+        return UpgradeGate.bearerCredential(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
     }
 
     /** The client's IP address as text, or {@code unknown}. */

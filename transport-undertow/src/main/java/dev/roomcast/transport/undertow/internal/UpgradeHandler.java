@@ -1,21 +1,9 @@
 package dev.roomcast.transport.undertow.internal;
 
-import dev.roomcast.core.AuthResult;
-import dev.roomcast.core.ConnectionId;
-import dev.roomcast.core.ConnectionListener;
 import dev.roomcast.core.ErrorCode;
-import dev.roomcast.core.Identity;
-import dev.roomcast.core.InboundRate;
 import dev.roomcast.core.InboundRatePolicy;
-import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomAuthorizer;
-import dev.roomcast.core.RoomDecision;
-import dev.roomcast.core.RoomName;
-import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
-import dev.roomcast.core.UpgradeRecord;
-import dev.roomcast.hub.Admission;
-import dev.roomcast.hub.JoinResult;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -25,7 +13,6 @@ import io.undertow.util.Methods;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
 import io.undertow.websockets.spi.AsyncWebSocketHttpServerExchange;
-import java.time.Instant;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -38,10 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The upgrade pipeline of DESIGN §4: every check runs, in a fixed order, before any 101 is written,
@@ -51,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * {@link RoomAuthorizer#mayBlock()}), and stay on the I/O thread when none may, which spares the
  * upgrade two thread hand-offs (to the virtual thread and back for the 101). A capacity slot and the
  * rooms are reserved in the hub before the 101, so an accepted client is never dropped for capacity after it.
+ * Steps 6 to 10 are the {@link UpgradeGate}'s decisions, shared with the Jakarta WebSocket adapter; this
+ * handler reads the request and writes the answer.
  */
 public final class UpgradeHandler implements HttpHandler {
-    private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
-
     /** Subprotocol with one envelope per frame (the default). */
     public static final String SUBPROTOCOL_V1 = "roomcast.v1";
     /** Subprotocol whose server frames may carry several newline-separated envelopes. */
@@ -64,41 +47,27 @@ public final class UpgradeHandler implements HttpHandler {
 
     private static final Set<String> SUBPROTOCOLS = Set.of(SUBPROTOCOL_V1, SUBPROTOCOL_BATCH_V1);
     /** When the upgrade started and the trace headers it came with, for the listeners' {@link UpgradeRecord}. */
-    private static final AttachmentKey<Attempt> ATTEMPT = AttachmentKey.create(Attempt.class);
+    private static final AttachmentKey<UpgradeGate.Attempt> ATTEMPT = AttachmentKey.create(UpgradeGate.Attempt.class);
 
     private final ConnectionServices services;
-    private final Optional<TokenAuthenticator> tokens;
-    private final InboundRatePolicy inboundRates;
+    private final UpgradeGate gate;
     private final Executor blocking;
     /** Undertow's handshake, whose channels add the frame checks Undertow leaves out ({@link StrictWebSocketChannel}). */
     private final Hybi13Handshake handshake = StrictWebSocketChannel.handshake(SUBPROTOCOLS);
-    private final String idPrefix;
-    private final AtomicLong nextId = new AtomicLong();
 
     public UpgradeHandler(ConnectionServices services, Optional<TokenAuthenticator> tokens, InboundRatePolicy inboundRates,
                           Executor blocking, String idPrefix) {
         this.services = services;
-        this.tokens = tokens;
-        this.inboundRates = inboundRates;
+        this.gate = new UpgradeGate(services.config(), services.hub(), services.roomAuthorizer(), tokens, inboundRates,
+                services.listeners(), services.clock(), idPrefix);
         this.blocking = blocking;
-        this.idPrefix = idPrefix;
-    }
-
-    /** What the I/O-thread checks learned, handed to the blocking part. */
-    private record Request(String clientAddress, boolean batching, List<String> rooms, Optional<String> token,
-                           Optional<String> roomPassword) {
-    }
-
-    /** What telemetry needs of an upgrade request beyond its outcome. */
-    private record Attempt(Instant start, Optional<String> traceparent, Optional<String> tracestate) {
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
-        exchange.putAttachment(ATTEMPT, new Attempt(services.clock().now(),
+        exchange.putAttachment(ATTEMPT, gate.attempt(
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst("traceparent")),
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst("tracestate"))));
-        RoomcastConfig config = services.config();
         // 1. method
         if (!exchange.getRequestMethod().equals(Methods.GET)) {
             reject(exchange, ErrorCode.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod(), Map.of("Allow", "GET"));
@@ -130,117 +99,45 @@ public final class UpgradeHandler implements HttpHandler {
                 return;
             }
         }
-        // 6. origin: exact match against the allow-list; no Origin = not a browser = allowed
-        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
-        if (origin != null && !config.allowAllOrigins() && !config.allowedOrigins().contains(origin)) {
-            reject(exchange, ErrorCode.FORBIDDEN_ORIGIN, "origin not in the allow-list", Map.of());
-            return;
-        }
-        // 7. room names
+        // 6. origin, 7. room names, 8a. token presence (verification happens off the I/O thread)
         List<String> rooms = roomsRequested(exchange);
-        for (String room : rooms) {
-            if (!RoomName.isValid(room)) {
-                reject(exchange, ErrorCode.INVALID_ROOM, "invalid room name at upgrade", Map.of());
-                return;
-            }
-        }
-        // 8a. token presence (verification happens off the I/O thread)
         Optional<String> token = HttpExchanges.bearerCredential(exchange);
-        if (token.isEmpty() && config.queryTokenEnabled()) {
+        if (token.isEmpty() && services.config().queryTokenEnabled()) {
             token = firstQuery(exchange, "access_token");
         }
-        if (token.isEmpty() && !config.allowUnauthenticated()) {
-            reject(exchange, ErrorCode.TOKEN_REQUIRED, "no bearer token", Map.of(), Optional.of("missing"));
+        Optional<UpgradeGate.Refusal> refused = gate.precheck(
+                Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.ORIGIN)), rooms, token);
+        if (refused.isPresent()) {
+            reject(exchange, refused.get(), Map.of());
             return;
         }
-        if (!services.hub().isRunning()) {
-            reject(exchange, ErrorCode.SHUTTING_DOWN, "hub not running", Map.of());
-            return;
-        }
-        Request request = new Request(HttpExchanges.clientAddress(exchange), SUBPROTOCOL_BATCH_V1.equals(chosen), rooms, token,
+        boolean batching = SUBPROTOCOL_BATCH_V1.equals(chosen);
+        UpgradeGate.Request request = new UpgradeGate.Request(HttpExchanges.clientAddress(exchange), rooms, token,
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst(ROOM_PASSWORD_HEADER)));
-        if (checksMayBlock(request)) {
-            exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
+        if (gate.mayBlock(token, rooms)) {
+            exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request, batching));
         } else {
-            authorizeAndUpgrade(exchange, request); // quick checks only: stay on the I/O thread
+            authorizeAndUpgrade(exchange, request, batching); // quick checks only: stay on the I/O thread
         }
-    }
-
-    /** Whether the checks this request needs may block: then they must leave the I/O thread. */
-    private boolean checksMayBlock(Request request) {
-        boolean tokenMayBlock = request.token().isPresent() && tokens.isPresent() && tokens.get().mayBlock();
-        boolean roomsMayBlock = !request.rooms().isEmpty() && services.roomAuthorizer().mayBlock();
-        return tokenMayBlock || roomsMayBlock;
     }
 
     /**
      * The second half: verify the token, authorize rooms, reserve capacity, then answer 101. Runs on a
-     * virtual thread, or on the I/O thread when {@link #checksMayBlock} says none of it can block.
+     * virtual thread, or on the I/O thread when {@link UpgradeGate#mayBlock} says none of it can block.
      */
-    private void authorizeAndUpgrade(HttpServerExchange exchange, Request request) {
-        ConnectionId id = ConnectionId.of(idPrefix + Long.toString(nextId.incrementAndGet(), 36));
-        // 8b. token verification; a supplied token is verified even when anonymous access is allowed
-        Identity identity;
-        if (request.token().isPresent()) {
-            if (tokens.isEmpty()) {
-                reject(exchange, ErrorCode.INVALID_TOKEN, "token supplied but no authenticator is configured", Map.of(),
-                        Optional.of("no_authenticator"));
-                return;
-            }
-            switch (tokens.get().authenticate(request.token().get())) {
-                case AuthResult.Authenticated ok -> identity = ok.identity();
-                case AuthResult.Rejected no -> {
-                    reject(exchange, ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(), Map.of(),
-                            Optional.of(no.reason()));
-                    return;
-                }
-            }
-        } else {
-            identity = Identity.anonymous(id);
-        }
-        // 9. room authorization
-        for (String room : request.rooms()) {
-            RoomDecision decision = services.roomAuthorizer().authorize(
-                    new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), request.clientAddress()));
-            if (decision instanceof RoomDecision.Denied denied) {
-                notifyListeners(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
-                reject(exchange, denied.code(), "room " + room + " refused: " + denied.reason(), Map.of());
-                return;
-            }
-        }
-        // 9b. the inbound rate, decided once from the verified identity: no lookup per message
-        InboundRate inboundRate;
-        try {
-            inboundRate = inboundRates.rateFor(identity);
-        } catch (RuntimeException e) {
-            log.error("the inbound rate policy failed for connection {}", id, e);
-            inboundRate = null;
-        }
-        if (inboundRate == null) {
-            reject(exchange, ErrorCode.INTERNAL, "the inbound rate policy gave no rate", Map.of());
-            return;
-        }
-        // 10. capacity: the slot and the rooms are reserved before the 101
-        Connection connection = new Connection(id, identity, request.clientAddress(), request.batching(), services,
-                exchange.getIoThread(), inboundRate);
-        if (services.hub().tryConnect(connection) instanceof Admission.Refused refused) {
-            reject(exchange, refused.code(), "hub refused the connection", Map.of());
-            return;
-        }
-        // The connection has no channel yet, so nothing queued for it can reach the client before
-        // these joins return: they complete here, without waiting for the rooms' lanes.
-        for (String room : request.rooms()) {
-            if (services.hub().tryJoinBeforeOpen(connection, room) instanceof JoinResult.Refused refused) {
-                services.hub().disconnect(connection);
-                reject(exchange, refused.code(), "join of " + room + " refused: " + refused.reason(), Map.of());
+    private void authorizeAndUpgrade(HttpServerExchange exchange, UpgradeGate.Request request, boolean batching) {
+        // 8b. token, 9. rooms, 9b. inbound rate, 10. capacity: the slot and the rooms are reserved before the 101
+        Connection connection;
+        switch (gate.admit(request, (id, identity, inboundRate) -> new Connection(id, identity, request.clientAddress(),
+                batching, services, exchange.getIoThread(), inboundRate))) {
+            case UpgradeGate.Admission.Admitted<Connection> admitted -> connection = admitted.peer();
+            case UpgradeGate.Admission.Refused<Connection> refused -> {
+                reject(exchange, refused.refusal(), Map.of());
                 return;
             }
         }
         // Reported before anything can close the connection, so a listener sees the upgrade before the close.
-        Attempt attempt = exchange.getAttachment(ATTEMPT);
-        UpgradeRecord accepted = UpgradeRecord.accepted(id, attempt.traceparent(), attempt.tracestate(), attempt.start(),
-                services.clock().now());
-        notifyListeners(l -> l.onUpgradeAttempted(accepted));
+        gate.reportAccepted(connection.id(), exchange.getAttachment(ATTEMPT));
         exchange.getConnection().addCloseListener(c -> connection.abandonIfNotAttached());
         // The 101 is written from the I/O thread, not from this virtual thread: Undertow's buffer pool
         // keeps a thread-local cache (pooled direct buffers and a finalizer) for every thread that
@@ -296,37 +193,13 @@ public final class UpgradeHandler implements HttpHandler {
     }
 
     private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers) {
-        reject(exchange, code, detail, headers, Optional.empty());
+        reject(exchange, new UpgradeGate.Refusal(code, detail, Optional.empty()), headers);
     }
 
-    /** Refuses the upgrade; {@code authFailure} is the short fixed word of a token refusal, never the token. */
-    private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers,
-                        Optional<String> authFailure) {
-        log.info("upgrade refused {} {} from {}: {}", code.httpStatus(), code, HttpExchanges.clientAddress(exchange), detail);
-        for (ConnectionListener l : services.listeners()) {
-            try {
-                l.onUpgradeRejected(code, detail);
-            } catch (RuntimeException e) {
-                log.warn("a connection listener failed", e);
-            }
-        }
-        Attempt attempt = exchange.getAttachment(ATTEMPT);
-        if (attempt != null) {
-            UpgradeRecord rejected = UpgradeRecord.rejected(code, authFailure, attempt.traceparent(), attempt.tracestate(),
-                    attempt.start(), services.clock().now());
-            notifyListeners(l -> l.onUpgradeAttempted(rejected));
-        }
-        HttpExchanges.reject(exchange, code, headers);
-    }
-
-    private void notifyListeners(Consumer<ConnectionListener> call) {
-        for (ConnectionListener l : services.listeners()) {
-            try {
-                call.accept(l);
-            } catch (RuntimeException e) {
-                log.warn("a connection listener failed", e);
-            }
-        }
+    /** Refuses the upgrade; a token refusal's {@code authFailure} is a short fixed word, never the token. */
+    private void reject(HttpServerExchange exchange, UpgradeGate.Refusal refusal, Map<String, String> headers) {
+        gate.reportRefused(refusal, HttpExchanges.clientAddress(exchange), Optional.ofNullable(exchange.getAttachment(ATTEMPT)));
+        HttpExchanges.reject(exchange, refusal.code(), headers);
     }
 
     // Plain loops rather than streams on the upgrade path: a stream pipeline per header allocates,
