@@ -47,7 +47,7 @@ export default defineConfig({
         },
         {
           label: 'Examples',
-          items: [{ slug: 'examples/chat' }],
+          items: [{ slug: 'examples/chat' }, { slug: 'examples/live-dashboard' }],
         },
         {
           label: 'Reference',
