@@ -62,6 +62,7 @@ public final class DashboardServer {
                 .host(host)
                 .port(port)
                 .allowUnauthenticated(true)                          // a public, read-only dashboard
+                .presenceEnabled(false)                              // viewers need not hear of each other
                 .sendBehavior(SendBehavior.BLOCK)                    // alerts, replies: wait up to sendTimeout
                 .roomSendBehavior(Feed.FEED, SendBehavior.DROP)      // ticks: drop for a full queue, never wait
                 .sendQueueSize(env.integer("ROOMCAST_SEND_QUEUE_SIZE", 256))
