@@ -48,7 +48,7 @@ export default defineConfig({
         },
         {
           label: 'Examples',
-          items: [{ slug: 'examples/chat' }, { slug: 'examples/jakarta' }],
+          items: [{ slug: 'examples/chat' }, { slug: 'examples/live-dashboard' }, { slug: 'examples/jakarta' }],
         },
         {
           label: 'Reference',

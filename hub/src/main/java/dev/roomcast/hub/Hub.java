@@ -18,6 +18,7 @@ import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.SendBehavior;
+import dev.roomcast.core.SendResult;
 import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
@@ -488,7 +489,7 @@ public final class Hub implements HubStats {
         }
         Frame frame = codec.encode(envelope);
         return submit(ALL_LANE_KEY, null, envelope,
-                () -> CompletableFuture.completedFuture(deliver(members.values(), frame, excluded)),
+                () -> CompletableFuture.completedFuture(deliver(members.values(), frame, excluded, Optional.empty())),
                 Thread.currentThread().isVirtual() ? Caller.MAY_WAIT : Caller.HANDS_OFF);
     }
 
@@ -501,7 +502,7 @@ public final class Hub implements HubStats {
         if (member == null) {
             return NOBODY;
         }
-        return deliver(List.of(member), codec.encode(envelope), Optional.empty());
+        return deliver(List.of(member), codec.encode(envelope), Optional.empty(), Optional.empty());
     }
 
     private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Envelope envelope,
@@ -553,9 +554,10 @@ public final class Hub implements HubStats {
         if (room == null) {
             return CompletableFuture.completedFuture(NOBODY);
         }
+        Optional<SendBehavior> roomBehavior = Optional.ofNullable(config.roomSendBehaviors().get(name));
         if (!isLarge(room) && !room.hasShardedPending() && !anyDeferred(room)) {
-            return lanes.mustNotWait() ? deliverWithoutWaiting(room.members(), frame, excluded)
-                    : CompletableFuture.completedFuture(deliver(room.members(), frame, excluded));
+            return lanes.mustNotWait() ? deliverWithoutWaiting(room.members(), frame, excluded, roomBehavior)
+                    : CompletableFuture.completedFuture(deliver(room.members(), frame, excluded, roomBehavior));
         }
         if (lanes.mustNotWait()) {
             // The room is (or was, a moment ago) fanned out per writer thread: that path may wait for a slot.
@@ -578,18 +580,19 @@ public final class Hub implements HubStats {
         }
         FanoutPlan plan = room.plan();
         if (plan.threads().length == 0) {
-            return CompletableFuture.completedFuture(deliver(Arrays.asList(plan.direct()), frame, excluded));
+            return CompletableFuture.completedFuture(deliver(Arrays.asList(plan.direct()), frame, excluded, roomBehavior));
         }
         if (!awaitShardedSlot()) {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         room.shardedStarted();
-        ShardedFanout fanout = ShardedFanout.dispatch(plan, frame, excluded, config.sendBehavior(),
+        ShardedFanout fanout = ShardedFanout.dispatch(plan, frame, excluded, roomBehavior, config.sendBehavior(name),
                 config.sendTimeout(), lanes, name, () -> {
                     room.shardedDone();
                     shardedInFlight.release();
                 });
-        BroadcastResult direct = plan.direct().length == 0 ? NOBODY : deliver(Arrays.asList(plan.direct()), frame, excluded);
+        BroadcastResult direct = plan.direct().length == 0 ? NOBODY
+                : deliver(Arrays.asList(plan.direct()), frame, excluded, roomBehavior);
         return fanout.finishDispatch(direct);
     }
 
@@ -621,13 +624,15 @@ public final class Hub implements HubStats {
     /**
      * Offers one shared frame to each member: first without waiting, so every member with room in
      * its queue gets the frame at once; then, only for the members whose queue was full, with the
-     * configured {@code SendBehavior}.
+     * configured {@code SendBehavior}: the room's own when it has one ({@code roomBehavior}), else each
+     * connection's.
      */
-    private BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded) {
+    private BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded,
+                                    Optional<SendBehavior> roomBehavior) {
         DeliveryTally tally = new DeliveryTally();
         List<Peer> full = offerToAll(targets, frame, excluded, tally);
         if (full != null) {
-            offerToFull(full, frame, tally);
+            offerToFull(full, frame, tally, roomBehavior);
         }
         return tally.result();
     }
@@ -639,19 +644,20 @@ public final class Hub implements HubStats {
      * runner, which waits for them (one deadline for all) before the lane runs anything else.
      */
     private CompletionStage<BroadcastResult> deliverWithoutWaiting(Collection<Member> targets, Frame frame,
-                                                                   Optional<ConnectionId> excluded) {
+                                                                   Optional<ConnectionId> excluded,
+                                                                   Optional<SendBehavior> roomBehavior) {
         DeliveryTally tally = new DeliveryTally();
         List<Peer> full = offerToAll(targets, frame, excluded, tally);
-        if (full == null || config.sendBehavior() != SendBehavior.BLOCK) {
+        if (full == null || roomBehavior.orElse(config.sendBehavior()) != SendBehavior.BLOCK) {
             if (full != null) {
-                offerToFull(full, frame, tally);
+                offerToFull(full, frame, tally, roomBehavior);
             }
             return CompletableFuture.completedFuture(tally.result());
         }
         CompletableFuture<BroadcastResult> result = new CompletableFuture<>();
         lanes.continueOnRunner(() -> {
             try {
-                offerToFull(full, frame, tally);
+                offerToFull(full, frame, tally, roomBehavior);
             } finally {
                 // A peer that threw counts as closed, with those after it: the future completes regardless.
                 tally.closed(tally.unanswered());
@@ -684,13 +690,21 @@ public final class Hub implements HubStats {
         return full;
     }
 
-    /** A delivery's second pass: the peers whose queue was full, with the send behaviour and one deadline for all. */
-    private void offerToFull(List<Peer> full, Frame frame, DeliveryTally tally) {
+    /**
+     * A delivery's second pass: the peers whose queue was full, with the send behaviour (the room's own
+     * when it has one, else each connection's) and one deadline for all.
+     */
+    private void offerToFull(List<Peer> full, Frame frame, DeliveryTally tally, Optional<SendBehavior> roomBehavior) {
         // One deadline for the whole broadcast: k slow members cost one sendTimeout, not k.
         long deadline = System.nanoTime() + config.sendTimeout().toNanos();
         for (Peer peer : full) {
-            tally.count(peer.send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+            tally.count(send(peer, frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), roomBehavior));
         }
+    }
+
+    /** Offers {@code frame} with the room's own behaviour at a full queue when it has one, else with the peer's. */
+    static SendResult send(Peer peer, Frame frame, Duration maxWait, Optional<SendBehavior> roomBehavior) {
+        return roomBehavior.isPresent() ? peer.send(frame, maxWait, roomBehavior.get()) : peer.send(frame, maxWait);
     }
 
     /** Queues a presence event on the room's lane without waiting; called with the room's lock held. */

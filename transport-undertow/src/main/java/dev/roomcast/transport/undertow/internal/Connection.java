@@ -22,6 +22,7 @@ import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastException;
+import dev.roomcast.core.SendBehavior;
 import dev.roomcast.core.SendResult;
 import dev.roomcast.core.WriterThread;
 import dev.roomcast.core.WriteRecord;
@@ -709,12 +710,17 @@ public final class Connection implements Peer {
 
     @Override
     public SendResult send(Frame frame, Duration maxWait) {
+        return send(frame, maxWait, queue.behavior());
+    }
+
+    @Override
+    public SendResult send(Frame frame, Duration maxWait, SendBehavior behavior) {
         if (closing != null) {
             return SendResult.NOT_OPEN;
         }
         // An I/O thread must never wait, so a BLOCK send there fails at once instead.
         long waitNanos = Thread.currentThread() instanceof XnioIoThread ? 0 : maxWait.toNanos();
-        SendResult result = queue.offer(frame, waitNanos);
+        SendResult result = queue.offer(frame, waitNanos, behavior);
         if (result == SendResult.DROPPED || result == SendResult.TIMED_OUT || result == SendResult.CLOSED_SLOW) {
             forEachListener(l -> l.onSendRefused(this, result));
         }
