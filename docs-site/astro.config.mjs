@@ -43,6 +43,7 @@ export default defineConfig({
             { slug: 'guides/heartbeats' },
             { slug: 'guides/shutdown' },
             { slug: 'guides/observability' },
+            { slug: 'guides/scale-out' },
           ],
         },
         {

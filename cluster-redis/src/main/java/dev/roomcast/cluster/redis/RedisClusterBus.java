@@ -115,7 +115,7 @@ public final class RedisClusterBus implements ClusterBus {
         this.channel = channelName.getBytes(StandardCharsets.UTF_8);
         this.nodeIdBytes = config.nodeId().getBytes(StandardCharsets.UTF_8);
         // Our own small event loop: a bus never shares (or outlives) a global Netty pool.
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 .reconnectDelay(Delay.constant(config.reconnectDelay())).build();
         this.client = RedisClient.create(resources, RedisURI.create(config.redisUri()));
         client.setOptions(ClientOptions.builder()
