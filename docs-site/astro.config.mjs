@@ -44,6 +44,7 @@ export default defineConfig({
             { slug: 'guides/shutdown' },
             { slug: 'guides/observability' },
             { slug: 'guides/browser-client' },
+            { slug: 'guides/scale-out' },
           ],
         },
         {

@@ -51,6 +51,9 @@ final class RoomcastArchitecture {
         rules.add(new NamedRule("the JWT library only in auth",
                 noClasses().that().resideOutsideOfPackage(root + ".auth..")
                         .should().dependOnClassesThat().resideInAnyPackage("com.nimbusds..")));
+        rules.add(new NamedRule("Lettuce (Redis) only in cluster-redis",
+                noClasses().that().resideOutsideOfPackage(root + ".cluster.redis..")
+                        .should().dependOnClassesThat().resideInAnyPackage("io.lettuce..")));
         rules.add(new NamedRule("hub never sees auth",
                 noClasses().that().resideInAPackage(root + ".hub..")
                         .should().dependOnClassesThat().resideInAPackage(root + ".auth..")));
@@ -60,7 +63,7 @@ final class RoomcastArchitecture {
         rules.add(new NamedRule("core depends on no other module",
                 noClasses().that().resideInAPackage(root + ".core..")
                         .should().dependOnClassesThat().resideInAnyPackage(root + ".auth..", root + ".hub..",
-                                root + ".transport..", root + ".observability..", root + ".examples..")));
+                                root + ".transport..", root + ".observability..", root + ".cluster..", root + ".examples..")));
         rules.add(new NamedRule("observability depends only on core",
                 noClasses().that().resideInAPackage(root + ".observability..")
                         .should().dependOnClassesThat().resideInAnyPackage(root + ".auth..", root + ".hub..",

@@ -133,7 +133,7 @@ public final class Hub implements HubStats {
         this.presence = Objects.requireNonNull(presence, "presence");
         this.lanes = new BroadcastLanes(config.workerCount(), config.jobQueueSize(), "roomcast-broadcast-");
         this.shardedInFlight = new Semaphore(config.jobQueueSize());
-        bus.subscribe(this::deliverLocally);
+        bus.subscribe(this::deliverFromBus);
     }
 
     /** A hub with the in-process bus, no listeners and presence as configured. */
@@ -353,6 +353,7 @@ public final class Hub implements HubStats {
                 return undoJoin(room, JoinResult.Reason.NOT_CONNECTED);
             }
             room.add(member);
+            busSafely(() -> bus.memberJoined(name, peer.id(), member.asRoomMember().subject()));
             // Announced under the lock, so presence events leave in the order of the changes.
             announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
             return new JoinResult.Joined(name, list, false);
@@ -400,6 +401,7 @@ public final class Hub implements HubStats {
             }
             member.exit(name);
             registrations.decrementAndGet();
+            busSafely(() -> bus.memberLeft(name, member.peer().id()));
             if (room.isEmpty()) {
                 retire(room);
             }
@@ -537,6 +539,40 @@ public final class Hub implements HubStats {
                     submittedAt, envelope.traceparent());
             listeners.forEach(l -> safely(() -> l.onBroadcastCompleted(record)));
             done.complete(rejected);
+        }
+        return done;
+    }
+
+    /**
+     * What the hub subscribes to its {@link ClusterBus}: a frame published by this hub arrives on the
+     * room's lane and is delivered there; a frame relayed from another node arrives on the bus's own
+     * thread (one that must not wait, such as a Redis client's event loop) and is queued on the room's
+     * lane like any broadcast, so it keeps the room's order and is delivered by a lane runner.
+     */
+    private CompletionStage<BroadcastResult> deliverFromBus(RoomName name, Frame frame, Optional<ConnectionId> excluded) {
+        if (lanes.isLaneThread(name)) {
+            return deliverLocally(name, frame, excluded);
+        }
+        if (state != State.RUNNING) {
+            return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
+        }
+        CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
+        Runnable job = () -> {
+            try {
+                deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
+                    if (e != null) {
+                        done.completeExceptionally(e);
+                    } else {
+                        done.complete(r);
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e); // the bus's future must complete whatever happens
+                throw e;
+            }
+        };
+        if (!lanes.submit(name, job, false)) {
+            done.complete(BroadcastResult.rejected(state == State.RUNNING ? Rejection.JOB_QUEUE_FULL : Rejection.STOPPED));
         }
         return done;
     }
@@ -980,6 +1016,15 @@ public final class Hub implements HubStats {
      * @param forced   members still connected at the deadline and closed without draining
      */
     public record ShutdownResult(int notified, int forced) {
+    }
+
+    /** A bus's presence hook runs under a room's lock: its failure must not undo or break the membership change. */
+    private static void busSafely(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("the cluster bus failed to record a presence change", e);
+        }
     }
 
     private static void safely(Runnable call) {

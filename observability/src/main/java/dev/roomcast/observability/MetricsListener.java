@@ -60,6 +60,7 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
     private final Meter.MeterProvider<Timer> broadcastDuration;
     private final Meter.MeterProvider<DistributionSummary> broadcastRecipients;
     private final Meter.MeterProvider<Counter> broadcastRejected;
+    private final Counter relayFailed;
     private final Meter.MeterProvider<Counter> sendRefused;
     private final DistributionSummary queueDepth;
     private final Meter.MeterProvider<Counter> joins;
@@ -96,6 +97,7 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
         broadcastDuration = timer(registry, RoomcastMeter.BROADCAST_DURATION, FAST_DURATIONS);
         broadcastRecipients = summary(registry, RoomcastMeter.BROADCAST_RECIPIENTS, RECIPIENTS);
         broadcastRejected = counter(registry, RoomcastMeter.BROADCAST_REJECTED);
+        relayFailed = counter(registry, RoomcastMeter.BROADCAST_RELAY_FAILED).withTags();
         sendRefused = counter(registry, RoomcastMeter.SEND_REFUSED);
         queueDepth = summary(registry, RoomcastMeter.SEND_QUEUE_DEPTH, DEPTHS).withTags();
         joins = counter(registry, RoomcastMeter.ROOM_JOINS);
@@ -223,6 +225,9 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
             if (broadcast.result().rejected().isPresent()) {
                 broadcastRejected.withTags("reason", BoundedLabels.lower(broadcast.result().rejected().get())).increment();
                 return;
+            }
+            if (broadcast.result().relayFailed()) {
+                relayFailed.increment();
             }
             String scope = broadcast.room().isPresent() ? "room" : "all";
             roomTagged(broadcastDuration, broadcast.room(), "scope", scope).record(broadcast.duration());

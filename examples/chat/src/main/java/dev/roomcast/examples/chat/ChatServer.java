@@ -1,6 +1,7 @@
 package dev.roomcast.examples.chat;
 
 import dev.roomcast.auth.TokenMinter;
+import dev.roomcast.cluster.redis.RedisClusterConfig;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.core.InboundRate;
 import dev.roomcast.core.InvalidConfigException;
@@ -92,7 +93,18 @@ public final class ChatServer {
         ChatSettings settings = new ChatSettings(vipPassword, inboundRate(env, "ROOMCAST_PUBLISHER_RATE"),
                 development ? Optional.of(new TokenMinter(secret)) : Optional.empty());
 
-        RoomcastServer server = ChatServerComponent.create(config.build(), settings, tracing).server().start();
+        Optional<String> redis = env.string("ROOMCAST_REDIS_URL");
+        RoomcastServer server;
+        if (redis.isPresent()) {
+            // One node of several: same service, the Redis cluster bus instead of the in-process one.
+            RedisClusterConfig.Builder cluster = RedisClusterConfig.builder(redis.get());
+            env.string("ROOMCAST_NODE_ID").ifPresent(cluster::nodeId);
+            RedisClusterConfig clusterConfig = cluster.build();
+            server = ScaledChatServerComponent.create(config.build(), settings, tracing, clusterConfig).server().start();
+            out.println("Cluster node '" + clusterConfig.nodeId() + "' on Redis at " + clusterConfig.redisAddress());
+        } else {
+            server = ChatServerComponent.create(config.build(), settings, tracing).server().start();
+        }
         out.println("Roomcast chat listening on " + server.webSocketUri());
         out.println("Metrics: " + server.httpUri() + "/metrics, health: " + server.httpUri() + "/health and /ready");
         if (development) {

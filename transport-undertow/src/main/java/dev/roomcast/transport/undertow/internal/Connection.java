@@ -49,6 +49,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -602,13 +603,21 @@ public final class Connection implements Peer {
         if (!services.hub().isInRoom(id, name)) {
             throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
         }
-        BroadcastResult refused = services.hub().broadcastRoom(name,
+        CompletableFuture<BroadcastResult> broadcast = services.hub().broadcastRoom(name,
                 Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject())
-                        .withTraceparent(eventTraceparent), Optional.empty()).getNow(null);
+                        .withTraceparent(eventTraceparent), Optional.empty());
+        BroadcastResult refused = broadcast.getNow(null);
         // A broadcast refused as a whole completes at once; the publisher hears why instead of silence.
         if (refused != null && refused.rejected().isPresent()) {
             throw new RoomcastException(BroadcastResult.errorCodeOf(refused.rejected().get()), "publish refused by the hub");
         }
+        // A cluster bus learns later (on its own thread) that the other nodes never got the message:
+        // this node's members did, and the publisher is told the rest of the room did not.
+        broadcast.thenAccept(result -> {
+            if (result.relayFailed()) {
+                replyError(ErrorCode.RELAY_FAILED, ErrorCode.RELAY_FAILED.safeMessage(), envelope.id());
+            }
+        });
     }
 
     private void onApplicationEvent(Envelope envelope) throws Exception {
