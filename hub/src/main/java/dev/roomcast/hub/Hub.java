@@ -557,24 +557,32 @@ public final class Hub implements HubStats {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
-        Runnable job = () -> {
-            try {
-                deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
-                    if (e != null) {
-                        done.completeExceptionally(e);
-                    } else {
-                        done.complete(r);
-                    }
-                });
-            } catch (RuntimeException | Error e) {
-                done.completeExceptionally(e); // the bus's future must complete whatever happens
-                throw e;
-            }
-        };
+        Runnable job = () -> deliverLocallyInto(done, name, frame, excluded);
         if (!lanes.submit(name, job, false)) {
             done.complete(BroadcastResult.rejected(state == State.RUNNING ? Rejection.JOB_QUEUE_FULL : Rejection.STOPPED));
         }
         return done;
+    }
+
+    /**
+     * Runs {@link #deliverLocally} (on a lane runner) and completes {@code done} with its outcome: the
+     * caller handed {@code done} to someone who waits on it, so it must complete whatever happens,
+     * even when the delivery throws.
+     */
+    private void deliverLocallyInto(CompletableFuture<BroadcastResult> done, RoomName name, Frame frame,
+            Optional<ConnectionId> excluded) {
+        try {
+            deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(r);
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            done.completeExceptionally(e);
+            throw e;
+        }
     }
 
     /**
@@ -598,20 +606,7 @@ public final class Hub implements HubStats {
         if (lanes.mustNotWait()) {
             // The room is (or was, a moment ago) fanned out per writer thread: that path may wait for a slot.
             CompletableFuture<BroadcastResult> rest = new CompletableFuture<>();
-            lanes.continueOnRunner(() -> {
-                try {
-                    deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
-                        if (e != null) {
-                            rest.completeExceptionally(e);
-                        } else {
-                            rest.complete(r);
-                        }
-                    });
-                } catch (RuntimeException | Error e) {
-                    rest.completeExceptionally(e); // the broadcast's future must complete whatever happens
-                    throw e;
-                }
-            });
+            lanes.continueOnRunner(() -> deliverLocallyInto(rest, name, frame, excluded));
             return rest;
         }
         FanoutPlan plan = room.plan();
