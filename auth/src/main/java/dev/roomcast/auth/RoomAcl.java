@@ -14,7 +14,10 @@ import java.util.Optional;
  * Decides room access from the identity's subject, claims and roles with an ordered list of rules
  * over room-name patterns. The first rule whose pattern matches decides: {@code allow} allows,
  * {@code allowWithRole} allows holders of the role and denies everyone else, {@code deny} denies. When
- * no rule matches, the room is denied ({@code ROOM_FORBIDDEN}, like every denial here). In a pattern,
+ * no rule matches, the room is denied ({@code ROOM_FORBIDDEN}, like every denial here). Those rules
+ * allow {@code publish} too; {@code allowSubscribe} lets everyone in to receive only, and
+ * {@code allowPublishWithRole} lets everyone in and only holders of the role publish (the others get
+ * {@code PUBLISH_FORBIDDEN} for a {@code publish}, see {@link dev.roomcast.core.RoomAccess}). In a pattern,
  * {@code *} matches any run of characters (also none, also {@code :}), and {@code {sub}} or
  * {@code {claim}} is replaced by the subject or a string claim, taken literally. A replaced value must
  * be letters, digits, {@code _ . -}; otherwise, or when the claim is absent, the rule does not match,
@@ -27,6 +30,8 @@ import java.util.Optional;
  *     .allowWithRole("admin:*", "admin")
  *     .deny("internal:*")
  *     .allow("org:{tenant}:*")          // the identity's string claim "tenant"
+ *     .allowPublishWithRole("news", "editor") // everyone reads news, editors also publish
+ *     .allowSubscribe("prices:*")        // only the service writes prices
  *     .build();
  * }</pre>
  */
@@ -62,6 +67,10 @@ public final class RoomAcl implements RoomAuthorizer {
                 case ALLOW_WITH_ROLE -> identity.hasRole(rule.role())
                         ? RoomDecision.allowed()
                         : RoomDecision.forbidden("rule '" + rule.pattern() + "' requires role '" + rule.role() + "'");
+                case ALLOW_SUBSCRIBE -> RoomDecision.subscribeOnly();
+                case ALLOW_PUBLISH_WITH_ROLE -> identity.hasRole(rule.role())
+                        ? RoomDecision.allowed()
+                        : RoomDecision.subscribeOnly();
             };
         }
         return RoomDecision.forbidden("no ACL rule matches the room");
@@ -74,7 +83,7 @@ public final class RoomAcl implements RoomAuthorizer {
         return identity.claim(claim).filter(String.class::isInstance).map(String.class::cast);
     }
 
-    private enum Effect { ALLOW, ALLOW_WITH_ROLE, DENY }
+    private enum Effect { ALLOW, ALLOW_WITH_ROLE, ALLOW_SUBSCRIBE, ALLOW_PUBLISH_WITH_ROLE, DENY }
 
     private record Rule(RoomPattern pattern, Effect effect, String role) {
     }
@@ -94,11 +103,25 @@ public final class RoomAcl implements RoomAuthorizer {
 
         /** For rooms matching {@code pattern}: allows identities holding {@code role}, denies the rest. */
         public Builder allowWithRole(String pattern, String role) {
-            Objects.requireNonNull(role, "role");
-            if (role.isBlank()) {
-                throw new IllegalArgumentException("role: expected a non-blank role name");
-            }
-            rules.add(new Rule(RoomPattern.parse(pattern), Effect.ALLOW_WITH_ROLE, role));
+            rules.add(new Rule(RoomPattern.parse(pattern), Effect.ALLOW_WITH_ROLE, checkedRole(role)));
+            return this;
+        }
+
+        /**
+         * Allows rooms matching {@code pattern} to receive only: a member's {@code publish} there is
+         * refused with {@code PUBLISH_FORBIDDEN}. For rooms only the service broadcasts to.
+         */
+        public Builder allowSubscribe(String pattern) {
+            rules.add(new Rule(RoomPattern.parse(pattern), Effect.ALLOW_SUBSCRIBE, ""));
+            return this;
+        }
+
+        /**
+         * For rooms matching {@code pattern}: allows everyone in, and lets only identities holding
+         * {@code role} publish; the rest receive only ({@code PUBLISH_FORBIDDEN} for a {@code publish}).
+         */
+        public Builder allowPublishWithRole(String pattern, String role) {
+            rules.add(new Rule(RoomPattern.parse(pattern), Effect.ALLOW_PUBLISH_WITH_ROLE, checkedRole(role)));
             return this;
         }
 
@@ -106,6 +129,14 @@ public final class RoomAcl implements RoomAuthorizer {
         public Builder deny(String pattern) {
             rules.add(new Rule(RoomPattern.parse(pattern), Effect.DENY, ""));
             return this;
+        }
+
+        private static String checkedRole(String role) {
+            Objects.requireNonNull(role, "role");
+            if (role.isBlank()) {
+                throw new IllegalArgumentException("role: expected a non-blank role name");
+            }
+            return role;
         }
 
         /** The ACL; with no rules it denies every room. */

@@ -1,6 +1,7 @@
 package dev.roomcast.auth;
 
 import dev.roomcast.core.ErrorCode;
+import dev.roomcast.core.RoomAccess;
 import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
@@ -16,27 +17,34 @@ public final class RoomAuthorizers {
     private RoomAuthorizers() {
     }
 
-    /** Allows only if every authorizer allows; the first denial is the answer. */
+    /** Allows only if every authorizer allows; see {@link #allOf(List)}. */
     public static RoomAuthorizer allOf(RoomAuthorizer... authorizers) {
         return allOf(List.of(authorizers));
     }
 
-    /** Allows only if every authorizer allows; the first denial is the answer. */
+    /**
+     * Allows only if every authorizer allows; the first denial is the answer. The allowed access is the
+     * narrowest of the parts': if any grants {@link RoomAccess#SUBSCRIBE} only, the member may not publish.
+     */
     public static RoomAuthorizer allOf(List<RoomAuthorizer> authorizers) {
         List<RoomAuthorizer> parts = parts(authorizers);
         return composite(parts, request -> {
+            RoomAccess access = RoomAccess.PUBLISH;
             for (RoomAuthorizer part : parts) {
-                RoomDecision decision = part.authorize(request);
-                if (decision instanceof RoomDecision.Denied) {
-                    return decision;
+                switch (part.authorize(request)) {
+                    case RoomDecision.Denied denied -> {
+                        return denied;
+                    }
+                    case RoomDecision.Allowed allowed -> access = access.narrowest(allowed.access());
                 }
             }
-            return RoomDecision.allowed();
+            return new RoomDecision.Allowed(access);
         });
     }
 
     /**
-     * Allows if any authorizer allows (the first allow ends the search). When all deny, the answer is
+     * Allows if any authorizer allows (the first allow ends the search, and its access is the answer's:
+     * order a part that grants publish before one that grants receiving only). When all deny, the answer is
      * the first {@code RATE_LIMITED} denial if there is one — so throttling stays visible to the client —
      * otherwise the first denial; its reason lists every part's reason, for logs.
      */

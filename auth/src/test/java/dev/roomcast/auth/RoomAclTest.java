@@ -106,4 +106,28 @@ class RoomAclTest {
     void anAclDeclaresThatItNeverBlocks() {
         assertThat(RoomAcl.builder().allow("*").build().mayBlock()).isFalse();
     }
+
+    @Test
+    void allowSubscribeLetsEveryoneInToReceiveButNotToPublish() {
+        RoomAcl acl = RoomAcl.builder().allowSubscribe("prices:*").allow("*").build();
+
+        assertThat(decide(acl, ADMIN, "prices:eu")).isEqualTo(RoomDecision.subscribeOnly());
+        assertThat(decide(acl, ALICE, "prices:eu")).isEqualTo(RoomDecision.subscribeOnly());
+        assertThat(decide(acl, ALICE, "lobby")).isEqualTo(RoomDecision.allowed());
+    }
+
+    @Test
+    void allowPublishWithRoleLetsHoldersPublishAndEveryoneElseOnlyReceive() {
+        RoomAcl acl = RoomAcl.builder().allowPublishWithRole("news", "admin").build();
+
+        assertThat(decide(acl, ADMIN, "news")).isEqualTo(RoomDecision.allowed());
+        assertThat(decide(acl, ALICE, "news")).isEqualTo(RoomDecision.subscribeOnly());
+        assertThat(decide(acl, ALICE, "other")).isInstanceOf(RoomDecision.Denied.class);
+    }
+
+    @Test
+    void aPublishRoleMustNotBeBlank() {
+        assertThatThrownBy(() -> RoomAcl.builder().allowPublishWithRole("news", " "))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -38,6 +38,24 @@ class RoomAuthorizersTest {
     }
 
     @Test
+    void allOfGrantsPublishOnlyWhenEveryPartDoes() {
+        assertThat(RoomAuthorizers.allOf(RoomAuthorizer.allowAll(), request -> RoomDecision.allowed()).authorize(REQUEST))
+                .isEqualTo(RoomDecision.allowed());
+        assertThat(RoomAuthorizers.allOf(RoomAuthorizer.allowAll(), request -> RoomDecision.subscribeOnly())
+                .authorize(REQUEST)).isEqualTo(RoomDecision.subscribeOnly());
+        assertThat(RoomAuthorizers.allOf(request -> RoomDecision.subscribeOnly(), RoomAuthorizer.allowAll())
+                .authorize(REQUEST)).isEqualTo(RoomDecision.subscribeOnly());
+    }
+
+    @Test
+    void anyOfAnswersWithTheAccessOfTheFirstAllow() {
+        assertThat(RoomAuthorizers.anyOf(request -> RoomDecision.subscribeOnly(), RoomAuthorizer.allowAll())
+                .authorize(REQUEST)).isEqualTo(RoomDecision.subscribeOnly());
+        assertThat(RoomAuthorizers.anyOf(counting(RoomDecision.forbidden("no")), RoomAuthorizer.allowAll())
+                .authorize(REQUEST)).isEqualTo(RoomDecision.allowed());
+    }
+
+    @Test
     void allOfAnswersWithTheFirstDenialAndAsksNoFurther() {
         RoomAuthorizer all = RoomAuthorizers.allOf(RoomAuthorizer.allowAll(), counting(RoomDecision.forbidden("first")),
                 counting(RoomDecision.forbidden("second")));

@@ -15,6 +15,7 @@ import dev.roomcast.core.Frame;
 import dev.roomcast.core.HubListener;
 import dev.roomcast.core.HubStats;
 import dev.roomcast.core.Peer;
+import dev.roomcast.core.RoomAccess;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.SendBehavior;
@@ -212,6 +213,17 @@ public final class Hub implements HubStats {
      * the upgrade's joins, which need not); never call it from an I/O thread.
      */
     public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId) {
+        return tryJoin(peer, roomName, replyId, RoomAccess.PUBLISH);
+    }
+
+    /**
+     * {@link #tryJoin(Peer, String, Optional)} with what the member may do in the room: the transport
+     * passes its {@code RoomAuthorizer}'s {@link RoomAccess}. The access is recorded before the join
+     * (and replaces any earlier one for the room), so a publish right after {@code joined} is judged by
+     * it; {@link #mayPublish} reads it.
+     */
+    public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId, RoomAccess access) {
+        grant(peer, roomName, access);
         return join(peer, roomName, replyId, false);
     }
 
@@ -232,7 +244,23 @@ public final class Hub implements HubStats {
      * message the client publishes right after reading {@code joined} may miss it.
      */
     public JoinResult tryJoinBeforeOpen(Peer peer, String roomName) {
+        return tryJoinBeforeOpen(peer, roomName, RoomAccess.PUBLISH);
+    }
+
+    /** {@link #tryJoinBeforeOpen(Peer, String)} with the member's {@link RoomAccess}, as {@link #tryJoin(Peer, String, Optional, RoomAccess)}. */
+    public JoinResult tryJoinBeforeOpen(Peer peer, String roomName, RoomAccess access) {
+        grant(peer, roomName, access);
         return join(peer, roomName, Optional.empty(), true);
+    }
+
+    /** Records the access for a join about to be tried; nothing for an unknown peer or a bad name (the join refuses those). */
+    private void grant(Peer peer, String roomName, RoomAccess access) {
+        Objects.requireNonNull(access, "access");
+        Member member = members.get(peer.id());
+        Optional<RoomName> name = RoomName.parse(roomName);
+        if (member != null && name.isPresent()) {
+            member.grant(name.get(), access);
+        }
     }
 
     /** {@link #tryJoin} and {@link #tryJoinBeforeOpen}; {@code beforeOpen} completes an admitted join here, not on the lane. */
@@ -830,6 +858,16 @@ public final class Hub implements HubStats {
     public Set<RoomName> roomsOf(ConnectionId connection) {
         Member m = members.get(connection);
         return m == null ? Set.of() : m.rooms();
+    }
+
+    /**
+     * Whether {@code connection} may publish to {@code room}: false when its last join of the room was
+     * granted {@link RoomAccess#SUBSCRIBE} only (or it is not connected). Says nothing about membership:
+     * ask {@link #isInRoom} first. Takes no lock; for each publish.
+     */
+    public boolean mayPublish(ConnectionId connection, RoomName room) {
+        Member m = members.get(connection);
+        return m != null && m.mayPublish(room);
     }
 
     /** Whether {@code connection} is in {@code room} now: {@link #roomsOf} without building the set, for each publish. */

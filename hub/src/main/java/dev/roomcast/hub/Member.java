@@ -1,6 +1,7 @@
 package dev.roomcast.hub;
 
 import dev.roomcast.core.Peer;
+import dev.roomcast.core.RoomAccess;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.WriterThread;
 import java.util.Arrays;
@@ -35,6 +36,13 @@ final class Member {
      * visible in the room and after it has left it.
      */
     private volatile RoomName[] rooms = NO_ROOMS;
+    /**
+     * The rooms whose last entry decision granted {@code RoomAccess.SUBSCRIBE} only: a publish to them
+     * is refused. Usually empty (every room grants publish by default), so a publish's check is one
+     * read of an empty array. Replaced under this member's monitor by {@link #grant}; an entry is
+     * dropped when the member exits the room.
+     */
+    private volatile RoomName[] subscribeOnly = NO_ROOMS;
     /** Guarded by this member's monitor; cleared once by {@link #disconnect}. */
     private boolean connected = true;
     /**
@@ -110,27 +118,56 @@ final class Member {
         return true;
     }
 
+    /**
+     * Records what this member may do in {@code room} from now on: the transport's decision for an
+     * entry, set before the join so the member's first publish after {@code joined} is judged by it.
+     */
+    synchronized void grant(RoomName room, RoomAccess access) {
+        RoomName[] now = subscribeOnly;
+        int at = indexOf(now, room);
+        if (access.mayPublish() && at >= 0) {
+            subscribeOnly = without(now, at);
+        } else if (!access.mayPublish() && at < 0) {
+            RoomName[] next = Arrays.copyOf(now, now.length + 1);
+            next[now.length] = room;
+            subscribeOnly = next;
+        }
+    }
+
+    /** Whether the last entry decision for {@code room} lets this member publish to it. Takes no lock. */
+    boolean mayPublish(RoomName room) {
+        RoomName[] restricted = subscribeOnly;
+        return restricted.length == 0 || indexOf(restricted, room) < 0;
+    }
+
     /** Forgets {@code room}; called with the room's lock held, once the member has left it (or the room is gone). */
     synchronized void exit(RoomName room) {
+        int restricted = indexOf(subscribeOnly, room);
+        if (restricted >= 0) {
+            subscribeOnly = without(subscribeOnly, restricted);
+        }
         RoomName[] now = rooms;
         int at = indexOf(now, room);
         if (at < 0) {
             return;
         }
-        if (now.length == 1) {
-            rooms = NO_ROOMS;
-            return;
-        }
-        RoomName[] next = new RoomName[now.length - 1];
-        System.arraycopy(now, 0, next, 0, at);
-        System.arraycopy(now, at + 1, next, at, now.length - at - 1);
-        rooms = next;
+        rooms = without(now, at);
     }
 
     /** Marks the member disconnected, so it can enter no further room, and returns the rooms it is in. */
     synchronized List<RoomName> disconnect() {
         connected = false;
         return List.of(rooms);
+    }
+
+    private static RoomName[] without(RoomName[] array, int at) {
+        if (array.length == 1) {
+            return NO_ROOMS;
+        }
+        RoomName[] next = new RoomName[array.length - 1];
+        System.arraycopy(array, 0, next, 0, at);
+        System.arraycopy(array, at + 1, next, at, array.length - at - 1);
+        return next;
     }
 
     private static int indexOf(RoomName[] array, RoomName room) {

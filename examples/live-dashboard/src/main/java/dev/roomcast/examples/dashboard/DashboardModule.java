@@ -9,6 +9,7 @@ import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.HttpRoute;
 import dev.roomcast.core.HubListener;
+import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.hub.Hub;
@@ -19,7 +20,8 @@ import java.util.Set;
 /**
  * Publishes what makes the service a dashboard: the {@link Feed} (the server-side publisher), the
  * {@link LatestValues} it keeps, the {@link SnapshotOnJoin} hub listener, the page route at {@code /},
- * a {@link RoomAuthorizer} that opens the {@code feed} and {@code alerts} rooms and no other, and an
+ * a {@link RoomAuthorizer} that opens the {@code feed} and {@code alerts} rooms to receive only (a
+ * viewer's {@code publish} is refused with {@code PUBLISH_FORBIDDEN}) and no other room, and an
  * {@link EventRouter} with no events of its own (viewers only listen).
  */
 @Module
@@ -53,11 +55,16 @@ public interface DashboardModule {
     @Singleton
     static RoomAuthorizer roomAuthorizer() {
         return new RoomAuthorizer() {
+            // snippet:dashboard-subscribe-only
             @Override
-            public RoomDecision authorize(dev.roomcast.core.RoomAccessRequest request) {
-                return Feed.FEED.equals(request.room()) || Feed.ALERTS.equals(request.room()) ? RoomDecision.allowed()
+            public RoomDecision authorize(RoomAccessRequest request) {
+                // Only the feed writes to these rooms: viewers receive, and a viewer's publish is refused
+                // with PUBLISH_FORBIDDEN instead of reaching every other viewer.
+                return Feed.FEED.equals(request.room()) || Feed.ALERTS.equals(request.room())
+                        ? RoomDecision.subscribeOnly()
                         : RoomDecision.forbidden("the dashboard has the rooms feed and alerts only");
             }
+            // end-snippet
 
             @Override
             public boolean mayBlock() {

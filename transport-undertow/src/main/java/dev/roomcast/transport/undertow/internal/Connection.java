@@ -18,6 +18,7 @@ import dev.roomcast.core.Frame;
 import dev.roomcast.core.Identity;
 import dev.roomcast.core.InboundRate;
 import dev.roomcast.core.Peer;
+import dev.roomcast.core.RoomAccess;
 import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
@@ -578,7 +579,8 @@ public final class Connection implements Peer {
             log.info("connection {} refused room {}: {}", id, room, denied.reason());
             throw new RoomcastException(denied.code(), "room refused");
         }
-        if (services.hub().tryJoin(this, room, envelope.id()) instanceof JoinResult.Refused refused) {
+        RoomAccess access = ((RoomDecision.Allowed) decision).access(); // sealed: not Denied, so Allowed
+        if (services.hub().tryJoin(this, room, envelope.id(), access) instanceof JoinResult.Refused refused) {
             throw new RoomcastException(refused.code(), "join refused: " + refused.reason());
         }
     }
@@ -602,6 +604,9 @@ public final class Connection implements Peer {
         RoomName name = RoomName.of(room);
         if (!services.hub().isInRoom(id, name)) {
             throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
+        }
+        if (!services.hub().mayPublish(id, name)) { // its room decision granted receiving only
+            throw new RoomcastException(ErrorCode.PUBLISH_FORBIDDEN, "publish to a room it may only receive");
         }
         CompletableFuture<BroadcastResult> broadcast = services.hub().broadcastRoom(name,
                 Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject())

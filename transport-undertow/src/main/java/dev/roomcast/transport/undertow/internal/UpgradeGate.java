@@ -9,6 +9,7 @@ import dev.roomcast.core.Identity;
 import dev.roomcast.core.InboundRate;
 import dev.roomcast.core.InboundRatePolicy;
 import dev.roomcast.core.Peer;
+import dev.roomcast.core.RoomAccess;
 import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
@@ -21,6 +22,7 @@ import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.JoinResult;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -158,13 +160,17 @@ public final class UpgradeGate {
         } else {
             identity = Identity.anonymous(id);
         }
-        // 9. room authorization
+        // 9. room authorization; what each room allows (receive, or also publish) goes with its join
+        List<RoomAccess> accesses = new ArrayList<>(request.rooms().size());
         for (String room : request.rooms()) {
             RoomDecision decision = roomAuthorizer.authorize(
                     new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), request.clientAddress()));
-            if (decision instanceof RoomDecision.Denied denied) {
-                notifyListeners(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
-                return new Admission.Refused<>(Refusal.of(denied.code(), "room " + room + " refused: " + denied.reason()));
+            switch (decision) {
+                case RoomDecision.Denied denied -> {
+                    notifyListeners(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
+                    return new Admission.Refused<>(Refusal.of(denied.code(), "room " + room + " refused: " + denied.reason()));
+                }
+                case RoomDecision.Allowed allowed -> accesses.add(allowed.access());
             }
         }
         // 9b. the inbound rate, decided once from the verified identity: no lookup per message
@@ -183,8 +189,9 @@ public final class UpgradeGate {
         if (hub.tryConnect(peer) instanceof dev.roomcast.hub.Admission.Refused refused) {
             return new Admission.Refused<>(Refusal.of(refused.code(), "hub refused the connection"));
         }
-        for (String room : request.rooms()) {
-            if (hub.tryJoinBeforeOpen(peer, room) instanceof JoinResult.Refused refused) {
+        for (int i = 0; i < request.rooms().size(); i++) {
+            String room = request.rooms().get(i);
+            if (hub.tryJoinBeforeOpen(peer, room, accesses.get(i)) instanceof JoinResult.Refused refused) {
                 hub.disconnect(peer);
                 return new Admission.Refused<>(Refusal.of(refused.code(), "join of " + room + " refused: " + refused.reason()));
             }
