@@ -62,6 +62,33 @@ class JakartaChatIT {
     }
 
     @Test
+    void everyoneReadsAnnouncementsButOnlyStaffPublishThereAndARefusedPublishReachesNobody() {
+        app = JakartaTestApp.start();
+        TestClient alice = app.connect("alice", "?room=announcements");
+        TestClient staff = TestClient.connect(app.http(), app.uri(""), app.bearer("sam", JakartaChatModule.STAFF_ROLE));
+        try {
+            alice.awaitType("joined");
+            staff.sendJson(Map.of("type", "join", "room", JakartaChatModule.ANNOUNCEMENTS_ROOM, "id", "j1"));
+            assertThat(staff.awaitType("joined").path("id").asText()).isEqualTo("j1");
+
+            alice.sendJson(Map.of("type", "publish", "room", "announcements", "id", "p1", "payload", Map.of("text", "fake")));
+            JsonNode refused = alice.awaitType("error");
+            assertThat(refused.path("id").asText()).isEqualTo("p1");
+            assertThat(refused.path("payload").path("code").asText()).isEqualTo("PUBLISH_FORBIDDEN");
+            staff.sendJson(Map.of("type", "publish", "room", "announcements", "payload", Map.of("text", "lunch at noon")));
+
+            // Broadcasts of one room keep their order: had alice's publish gone through, it would come first.
+            for (TestClient c : List.of(alice, staff)) {
+                JsonNode m = c.awaitType("message");
+                assertThat(m.path("from").asText()).isEqualTo("sam");
+                assertThat(m.path("payload").path("text").asText()).isEqualTo("lunch at noon");
+            }
+        } finally {
+            staff.close();
+        }
+    }
+
+    @Test
     void joinLeaveAndPingWorkAfterTheUpgrade() {
         app = JakartaTestApp.start();
         TestClient alice = app.connect("alice", "");

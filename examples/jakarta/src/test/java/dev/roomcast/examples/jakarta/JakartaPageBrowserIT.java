@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.examples.browsertests.BrowserTests;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,30 +21,60 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The Jakarta example's page in headless Chromium (examples/browser-tests/tests/jakarta.test.mjs): two
  * browser contexts take development tokens from the application's servlet, connect to Roomcast's Jakarta
- * endpoint through the page's own origin, join lobby and exchange messages. The application runs in this
- * JVM in development mode, started as {@code main} starts it. Screenshots: target/screenshots.
+ * endpoint through the browser client, join lobby, see each other's presence and exchange messages;
+ * after the application is restarted on the same port both reconnect, re-join and exchange messages
+ * again. The application runs in this JVM in development mode, started as {@code main} starts it; the
+ * script asks for the restart with {@code @@stop} / {@code @@start}. Screenshots: target/screenshots.
  */
 class JakartaPageBrowserIT {
-    private ServletApp app;
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private volatile ServletApp app;
 
     @AfterEach
     void stop() {
         if (app != null) {
-            app.shutdown(Duration.ofSeconds(1));
+            app.close();
         }
     }
 
+    /**
+     * A free loopback port, chosen before the start because the restart must come back on the same
+     * port (the page's origin, which the application allows, includes it).
+     */
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private ServletApp start(int port) {
+        return JakartaChat.start(new ConfigSources(Map.of("ROOMCAST_PORT", String.valueOf(port),
+                        "ROOMCAST_SHUTDOWN_SECONDS", "1"), Map.of()),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+    }
+
     @Test
-    @Timeout(120)
-    void twoTabsExchangeMessagesThroughTheJakartaEndpoint() {
+    @Timeout(200)
+    void twoTabsExchangeMessagesAndReconnectAndRejoinAfterARestartOnTheSamePort() throws IOException {
         assumeFalse(BrowserTests.skipped(), "-DskipBrowserTests=true");
-        app = JakartaChat.start(new ConfigSources(Map.of("ROOMCAST_PORT", "0", "ROOMCAST_SHUTDOWN_SECONDS", "1"), Map.of()),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        int port = freePort();
+        app = start(port);
 
         BrowserTests.Result result = BrowserTests.run("jakarta.test.mjs", app.httpUri().toString(),
-                Path.of("target", "screenshots"), Duration.ofSeconds(90));
+                Path.of("target", "screenshots"), Duration.ofSeconds(180), request -> switch (request) {
+                    case "stop" -> {
+                        app.shutdown(Duration.ofSeconds(1));
+                        yield "stopped";
+                    }
+                    case "start" -> {
+                        app = start(port);
+                        yield "started";
+                    }
+                    default -> "unsupported";
+                });
 
         assertThat(result.passed()).as(result.transcript()).isTrue();
         assertThat(Path.of("target", "screenshots", "jakarta-bob.png")).exists();
+        assertThat(Path.of("target", "screenshots", "jakarta-reconnected.png")).exists();
     }
 }

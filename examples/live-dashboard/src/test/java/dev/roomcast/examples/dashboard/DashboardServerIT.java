@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roomcast.core.BroadcastResult;
 import dev.roomcast.core.ConfigSources;
+import dev.roomcast.core.Envelope;
+import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.SendBehavior;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.TestClient;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -271,7 +274,62 @@ class DashboardServerIT {
 
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
-        assertThat(page.body()).contains("<title>Roomcast live dashboard</title>").contains("room=feed&room=alerts");
+        assertThat(page.body()).contains("<title>Roomcast live dashboard</title>").contains("src=\"/dashboard.js\"");
+        HttpResponse<String> script = http.send(HttpRequest.newBuilder(URI.create(dashboard.server().httpUri()
+                + "/dashboard.js")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(script.statusCode()).isEqualTo(200);
+        assertThat(script.body()).contains("from '/roomcast-client.js'").contains("['feed', 'alerts']");
+        HttpResponse<String> client = http.send(HttpRequest.newBuilder(URI.create(dashboard.server().httpUri()
+                + "/roomcast-client.js")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(client.statusCode()).isEqualTo(200);
+        assertThat(client.headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(client.body()).contains("export class RoomcastClient");
+    }
+
+    /** Everything {@code viewer} receives up to and including the first event of {@code type}. */
+    private static List<JsonNode> untilType(TestClient viewer, String type) {
+        List<JsonNode> seen = new ArrayList<>();
+        long end = System.nanoTime() + TestClient.WAIT.toNanos();
+        for (int i = 0; i < 100_000 && System.nanoTime() < end; i++) {
+            JsonNode m = viewer.nextWithin(Duration.ofNanos(Math.max(1_000_000, end - System.nanoTime())));
+            if (m != null) {
+                seen.add(m);
+                if (m.path("type").asText().equals(type)) {
+                    return seen;
+                }
+            }
+        }
+        throw new AssertionError("expected a '" + type + "' event within " + TestClient.WAIT);
+    }
+
+    @Test
+    void aViewersPublishIsRefusedWithPublishForbiddenAndReachesNoOtherViewer() {
+        start(Map.of());
+        TestClient publisher = viewer("?room=feed");                       // joined at the upgrade
+        publisher.awaitType("joined");
+        publisher.sendJson(Map.of("type", "join", "room", "alerts", "id", "j1")); // joined with a join event
+        assertThat(publisher.awaitType("joined").path("id").asText()).isEqualTo("j1");
+        TestClient other = viewer("");
+        other.sendJson(Map.of("type", "join", "room", "feed", "id", "j2"));
+        assertThat(other.awaitType("joined").path("id").asText()).isEqualTo("j2");
+
+        publisher.sendJson(Map.of("type", "publish", "room", "feed", "id", "p1", "payload", Map.of("EURUSD", 0.01)));
+        publisher.sendJson(Map.of("type", "publish", "room", "alerts", "id", "p2", "payload", Map.of("series", "fake")));
+
+        JsonNode first = publisher.awaitType("error");
+        JsonNode second = publisher.awaitType("error");
+        assertThat(first.path("id").asText()).isEqualTo("p1");
+        assertThat(second.path("id").asText()).isEqualTo("p2");
+        for (JsonNode error : List.of(first, second)) {
+            assertThat(error.path("payload").path("code").asText()).isEqualTo("PUBLISH_FORBIDDEN");
+            assertThat(error.path("payload").path("message").asText()).isEqualTo(ErrorCode.PUBLISH_FORBIDDEN.safeMessage());
+        }
+        // A marker the service broadcasts after the refusals: the room's broadcasts keep their order, so a
+        // viewer's publish that had gone through would reach the other viewer before it.
+        dashboard.server().hub().broadcastRoom(Feed.FEED, Envelope.toRoom("marker", Feed.FEED, null), Optional.empty());
+        assertThat(untilType(other, "marker")).noneMatch(m -> m.path("type").asText().equals("message"));
+        assertThat(untilType(publisher, "marker")).noneMatch(m -> m.path("type").asText().equals("message"));
+        assertThat(publisher.isClosed()).as("a refused publish does not close the connection").isFalse();
     }
 
     @Test
