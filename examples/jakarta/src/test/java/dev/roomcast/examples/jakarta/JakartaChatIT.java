@@ -129,7 +129,16 @@ class JakartaChatIT {
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("new WebSocket(");
+        assertThat(page.body()).contains("<script type=\"module\" src=\"/chat.js\"></script>");
+        for (String script : List.of("/chat.js", "/roomcast-client.js")) {
+            HttpResponse<String> js = app.http().send(HttpRequest.newBuilder(base.resolve(script)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(js.statusCode()).as(script).isEqualTo(200);
+            assertThat(js.headers().firstValue("Content-Type")).as(script).hasValue("text/javascript; charset=utf-8");
+        }
+        HttpResponse<String> missing = app.http().send(HttpRequest.newBuilder(base.resolve("/secret.txt")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(token.statusCode()).isEqualTo(200);
         String minted = JSON.readTree(token.body()).path("token").asText();
         TestClient dora = TestClient.connect(app.http(), app.uri("?room=lobby&access_token=" + minted), Map.of());
