@@ -218,13 +218,13 @@ public final class Hub implements HubStats {
 
     /**
      * {@link #tryJoin(Peer, String, Optional)} with what the member may do in the room: the transport
-     * passes its {@code RoomAuthorizer}'s {@link RoomAccess}. The access is recorded before the join
-     * (and replaces any earlier one for the room), so a publish right after {@code joined} is judged by
-     * it; {@link #mayPublish} reads it.
+     * passes its {@code RoomAuthorizer}'s {@link RoomAccess}. The access becomes part of the membership
+     * in the same step that makes the member visible (and replaces the earlier one on a join of a room
+     * it is already in), so a publish right after {@code joined} is judged by it and a member that
+     * leaves takes it along; {@link #mayPublish} reads it.
      */
     public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId, RoomAccess access) {
-        grant(peer, roomName, access);
-        return join(peer, roomName, replyId, false);
+        return join(peer, roomName, replyId, false, Objects.requireNonNull(access, "access"));
     }
 
     /**
@@ -249,22 +249,11 @@ public final class Hub implements HubStats {
 
     /** {@link #tryJoinBeforeOpen(Peer, String)} with the member's {@link RoomAccess}, as {@link #tryJoin(Peer, String, Optional, RoomAccess)}. */
     public JoinResult tryJoinBeforeOpen(Peer peer, String roomName, RoomAccess access) {
-        grant(peer, roomName, access);
-        return join(peer, roomName, Optional.empty(), true);
-    }
-
-    /** Records the access for a join about to be tried; nothing for an unknown peer or a bad name (the join refuses those). */
-    private void grant(Peer peer, String roomName, RoomAccess access) {
-        Objects.requireNonNull(access, "access");
-        Member member = members.get(peer.id());
-        Optional<RoomName> name = RoomName.parse(roomName);
-        if (member != null && name.isPresent()) {
-            member.grant(name.get(), access);
-        }
+        return join(peer, roomName, Optional.empty(), true, Objects.requireNonNull(access, "access"));
     }
 
     /** {@link #tryJoin} and {@link #tryJoinBeforeOpen}; {@code beforeOpen} completes an admitted join here, not on the lane. */
-    private JoinResult join(Peer peer, String roomName, Optional<String> replyId, boolean beforeOpen) {
+    private JoinResult join(Peer peer, String roomName, Optional<String> replyId, boolean beforeOpen, RoomAccess access) {
         if (state != State.RUNNING) {
             return refused(peer, null, JoinResult.Reason.STOPPED);
         }
@@ -287,7 +276,8 @@ public final class Hub implements HubStats {
                     continue; // it emptied and left the registry after we looked it up: take the new one
                 }
                 if (room.memberMap().containsKey(peer.id())) {
-                    // Already a member: nothing changes, but the request still gets its answer.
+                    // Already a member: only the access is decided again, and the request still gets its answer.
+                    member.grant(name, access);
                     List<RoomMember> list = memberSample(room, null);
                     Frame reply = codec.encode(joinedEvent(name, list, room.memberMap().size(), replyId));
                     if (!peer.trySend(reply)) {
@@ -317,7 +307,8 @@ public final class Hub implements HubStats {
             if (result == null) {
                 // Before open, nothing queued for the peer can reach its client until we return, so no
                 // broadcast needs to be kept out from between the reply and the member becoming visible.
-                result = beforeOpen ? completeJoin(room, member, peer, replyId) : joinOnLane(room, member, peer, replyId);
+                result = beforeOpen ? completeJoin(room, member, peer, replyId, access)
+                        : joinOnLane(room, member, peer, replyId, access);
             }
             if (result instanceof JoinResult.Joined joined && !joined.alreadyMember()) {
                 listeners.forEach(l -> safely(() -> l.onJoined(peer, name)));
@@ -336,11 +327,11 @@ public final class Hub implements HubStats {
      * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads);
      * a virtual thread that finds the lane idle runs the step itself.
      */
-    private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId) {
+    private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access) {
         CompletableFuture<JoinResult> done = new CompletableFuture<>();
         Runnable step = () -> {
             try {
-                done.complete(completeJoin(room, member, peer, replyId));
+                done.complete(completeJoin(room, member, peer, replyId, access));
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e); // the joiner's thread must not wait forever for a failed step
                 throw e;
@@ -359,7 +350,7 @@ public final class Hub implements HubStats {
      * Queues the reply, then makes the member visible and announces it, all under the room's lock.
      * Runs on the room's lane, or on the caller's thread for a join before open.
      */
-    private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId) {
+    private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access) {
         RoomName name = room.name();
         room.lock().lock();
         try {
@@ -369,6 +360,7 @@ public final class Hub implements HubStats {
             }
             if (room.memberMap().containsKey(peer.id())) { // a concurrent join of the same peer got here first
                 registrations.decrementAndGet();
+                member.grant(name, access); // this join's decision is the later one
                 return new JoinResult.Joined(name, memberSample(room, null), true);
             }
             List<RoomMember> list = memberSample(room, member);
@@ -377,7 +369,7 @@ public final class Hub implements HubStats {
             if (!peer.trySend(codec.encode(joinedEvent(name, list, room.memberMap().size() + 1, replyId)))) {
                 return undoJoin(room, JoinResult.Reason.SEND_QUEUE_FULL);
             }
-            if (!member.enter(name)) { // disconnected meanwhile: it would never leave this room
+            if (!member.enter(name, access)) { // disconnected meanwhile: it would never leave this room
                 return undoJoin(room, JoinResult.Reason.NOT_CONNECTED);
             }
             room.add(member);

@@ -39,8 +39,10 @@ final class Member {
     /**
      * The rooms whose last entry decision granted {@code RoomAccess.SUBSCRIBE} only: a publish to them
      * is refused. Usually empty (every room grants publish by default), so a publish's check is one
-     * read of an empty array. Replaced under this member's monitor by {@link #grant}; an entry is
-     * dropped when the member exits the room.
+     * read of an empty array. Replaced under this member's monitor by {@link #enter} and {@link #grant}.
+     * {@link #exit} leaves it alone, so a publish that saw the membership just before a leave is still
+     * judged by the room's access (it fails closed); {@link #enter} drops the entries of rooms the
+     * member is no longer in, which bounds the array by the member's rooms.
      */
     private volatile RoomName[] subscribeOnly = NO_ROOMS;
     /** Guarded by this member's monitor; cleared once by {@link #disconnect}. */
@@ -106,10 +108,19 @@ final class Member {
      * whether it is recorded. Called with the room's lock held, before the member becomes visible in the room.
      */
     synchronized boolean enter(RoomName room) {
+        return enter(room, RoomAccess.PUBLISH);
+    }
+
+    /**
+     * {@link #enter(RoomName)} with what the member may do there, recorded in the same step: a reader
+     * that sees the room among the member's rooms also sees its access (the access is written first).
+     */
+    synchronized boolean enter(RoomName room, RoomAccess access) {
         if (!connected) {
             return false;
         }
         RoomName[] now = rooms;
+        subscribeOnly = restrictionsAfterEntering(now, room, access);
         if (indexOf(now, room) < 0) {
             RoomName[] next = Arrays.copyOf(now, now.length + 1);
             next[now.length] = room;
@@ -120,7 +131,7 @@ final class Member {
 
     /**
      * Records what this member may do in {@code room} from now on: the transport's decision for an
-     * entry, set before the join so the member's first publish after {@code joined} is judged by it.
+     * entry, set when it enters the room, or again on a join of a room it is already in.
      */
     synchronized void grant(RoomName room, RoomAccess access) {
         RoomName[] now = subscribeOnly;
@@ -140,12 +151,30 @@ final class Member {
         return restricted.length == 0 || indexOf(restricted, room) < 0;
     }
 
-    /** Forgets {@code room}; called with the room's lock held, once the member has left it (or the room is gone). */
-    synchronized void exit(RoomName room) {
-        int restricted = indexOf(subscribeOnly, room);
-        if (restricted >= 0) {
-            subscribeOnly = without(subscribeOnly, restricted);
+    /** The restrictions once {@code room} is entered with {@code access}: those of rooms still joined, and {@code room}'s own. */
+    private RoomName[] restrictionsAfterEntering(RoomName[] joined, RoomName room, RoomAccess access) {
+        RoomName[] old = subscribeOnly;
+        if (old.length == 0 && access.mayPublish()) {
+            return NO_ROOMS; // the common case: no restriction anywhere
         }
+        RoomName[] next = new RoomName[old.length + 1];
+        int n = 0;
+        for (RoomName r : old) {
+            if (!r.equals(room) && indexOf(joined, r) >= 0) {
+                next[n++] = r;
+            }
+        }
+        if (!access.mayPublish()) {
+            next[n++] = room;
+        }
+        return n == 0 ? NO_ROOMS : Arrays.copyOf(next, n);
+    }
+
+    /**
+     * Forgets {@code room}; called with the room's lock held, once the member has left it (or the room
+     * is gone). Its access stays recorded until the next {@link #enter}.
+     */
+    synchronized void exit(RoomName room) {
         RoomName[] now = rooms;
         int at = indexOf(now, room);
         if (at < 0) {

@@ -97,8 +97,26 @@ class PublishAccessTest {
         join(viewer, FEED, RoomAccess.SUBSCRIBE);
         assertThat(hub.mayPublish(viewer.id(), FEED)).isFalse();
         assertThat(hub.leave(viewer, FEED)).isTrue();
-        assertThat(hub.mayPublish(viewer.id(), FEED)).isTrue(); // nothing kept for a room it is not in
         assertThat(hub.isInRoom(viewer.id(), FEED)).isFalse();
+        // A publish that saw the membership just before the leave is still refused: the access stays until the next join.
+        assertThat(hub.mayPublish(viewer.id(), FEED)).isFalse();
+        join(viewer, FEED, RoomAccess.PUBLISH);
+        assertThat(hub.mayPublish(viewer.id(), FEED)).isTrue();
+    }
+
+    @Test
+    void joiningAnotherRoomForgetsTheAccessOfRoomsTheMemberLeftSoNothingAccumulates() {
+        RoomName other = RoomName.of("other");
+        RecordingPeer viewer = connect("viewer");
+        join(viewer, FEED, RoomAccess.SUBSCRIBE);
+        join(viewer, LOBBY, RoomAccess.SUBSCRIBE);
+        assertThat(hub.leave(viewer, FEED)).isTrue();
+
+        join(viewer, other, RoomAccess.PUBLISH);
+
+        assertThat(hub.mayPublish(viewer.id(), FEED)).as("left, then another room was entered: forgotten").isTrue();
+        assertThat(hub.mayPublish(viewer.id(), LOBBY)).as("still a member: kept").isFalse();
+        assertThat(hub.mayPublish(viewer.id(), other)).isTrue();
     }
 
     @Test
