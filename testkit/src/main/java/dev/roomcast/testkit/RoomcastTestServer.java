@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * A real {@link RoomcastServer} in process on 127.0.0.1 and a free port, for one test, built the way
@@ -30,6 +31,13 @@ import java.util.function.Function;
  * RecordingClient alice = server.connect(aliceToken);
  * }</pre>
  *
+ * or, for a service whose own start reads its settings (environment, files) and returns the running
+ * server, started exactly the way its {@code main} does with {@link #startService(IntFunction)}:
+ *
+ * <pre>{@code
+ * RoomcastTestServer server = RoomcastTestServer.startService(port -> ChatServer.start(env(port), out));
+ * }</pre>
+ *
  * or wired by hand with {@link #builder()} (a router, a room authorizer, {@link TestTokens} by default).
  * The host and port of the given config are always replaced by 127.0.0.1 and 0. {@link #close()}
  * closes every client it connected, then stops the server; call it in {@code @AfterEach}.
@@ -38,18 +46,17 @@ import java.util.function.Function;
  * same port, so clients can reconnect to it) → running ... → {@link #close()} → closed.
  */
 public final class RoomcastTestServer implements AutoCloseable {
-    private final Function<RoomcastConfig, RoomcastServer> factory;
-    private final RoomcastConfig config;
+    /** Starts a running server on the given port: 0 the first time, the same port again after a stop. */
+    private final IntFunction<RoomcastServer> startOnPort;
     private final ReentrantLock lock = new ReentrantLock();
     /** Guarded by {@link #lock}: the running server (replaced by {@link #restart()}). */
     private RoomcastServer server;
     /** Guarded by {@link #lock}: clients connected through {@link #connect}, closed with the server. */
     private final List<RecordingClient> clients = new ArrayList<>();
 
-    private RoomcastTestServer(RoomcastConfig config, Function<RoomcastConfig, RoomcastServer> factory) {
-        this.config = config;
-        this.factory = factory;
-        this.server = factory.apply(config).start();
+    private RoomcastTestServer(IntFunction<RoomcastServer> startOnPort) {
+        this.startOnPort = startOnPort;
+        this.server = started(startOnPort.apply(0));
     }
 
     /**
@@ -57,8 +64,28 @@ public final class RoomcastTestServer implements AutoCloseable {
      * e.g. {@code c -> MyComponent.create(c).server()}. The factory returns the server not yet started.
      */
     public static RoomcastTestServer start(RoomcastConfig config, Function<RoomcastConfig, RoomcastServer> factory) {
+        Objects.requireNonNull(config, "config");
         Objects.requireNonNull(factory, "factory");
-        return new RoomcastTestServer(loopback(config, 0), factory);
+        return new RoomcastTestServer(port -> factory.apply(loopback(config, port)).start());
+    }
+
+    /**
+     * Starts a service the way its {@code main} does: {@code startOnPort} is given the port to listen on
+     * (0 the first time, so a free one is picked; the same port again for {@link #restart()} and
+     * {@link #startAgain()}) and returns the server running on 127.0.0.1. Use it when the service's own
+     * start reads settings a test wants to cover too, such as its environment. Throws what the function
+     * throws, such as the service's configuration errors, and IllegalStateException if the server it returns
+     * was not started.
+     */
+    public static RoomcastTestServer startService(IntFunction<RoomcastServer> startOnPort) {
+        return new RoomcastTestServer(Objects.requireNonNull(startOnPort, "startOnPort"));
+    }
+
+    /** Checks what a start function returned: a server that was started (one not started has no port). */
+    private static RoomcastServer started(RoomcastServer s) {
+        Objects.requireNonNull(s, "the start function returned no server");
+        s.port(); // throws IllegalStateException for a server that was built but not started
+        return s;
     }
 
     /** A builder for a server wired by hand, starting from {@link RoomcastConfig#defaults()} and {@link TestTokens}. */
@@ -126,7 +153,7 @@ public final class RoomcastTestServer implements AutoCloseable {
         try {
             int port = server.port();
             server.stop();
-            server = factory.apply(loopback(config, port)).start();
+            server = started(startOnPort.apply(port));
             return server;
         } finally {
             lock.unlock();
@@ -143,7 +170,7 @@ public final class RoomcastTestServer implements AutoCloseable {
         lock.lock();
         try {
             int port = server.port();
-            server = factory.apply(loopback(config, port)).start();
+            server = started(startOnPort.apply(port));
             return server;
         } finally {
             lock.unlock();
