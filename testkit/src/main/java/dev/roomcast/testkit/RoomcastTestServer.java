@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -38,6 +39,8 @@ import java.util.function.IntFunction;
  * RoomcastTestServer server = RoomcastTestServer.startService(port -> ChatServer.start(env(port), out));
  * }</pre>
  *
+ * (or, for a service that runs more than its server, such as a feed, with
+ * {@link #startService(IntFunction, Function, Consumer)}),
  * or wired by hand with {@link #builder()} (a router, a room authorizer, {@link TestTokens} by default).
  * The host and port of the given config are always replaced by 127.0.0.1 and 0. {@link #close()}
  * closes every client it connected, then stops the server; call it in {@code @AfterEach}.
@@ -46,17 +49,21 @@ import java.util.function.IntFunction;
  * same port, so clients can reconnect to it) → running ... → {@link #close()} → closed.
  */
 public final class RoomcastTestServer implements AutoCloseable {
-    /** Starts a running server on the given port: 0 the first time, the same port again after a stop. */
-    private final IntFunction<RoomcastServer> startOnPort;
+    /** Starts the service on the given port: 0 the first time, the same port again after a stop. */
+    private final IntFunction<Running> startOnPort;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by {@link #lock}: the running server (replaced by {@link #restart()}). */
-    private RoomcastServer server;
+    /** Guarded by {@link #lock}: the running service (replaced by {@link #restart()}). */
+    private Running running;
     /** Guarded by {@link #lock}: clients connected through {@link #connect}, closed with the server. */
     private final List<RecordingClient> clients = new ArrayList<>();
 
-    private RoomcastTestServer(IntFunction<RoomcastServer> startOnPort) {
+    /** What one start returned: the application object, its server, and how to stop both. */
+    private record Running(Object application, RoomcastServer server, Runnable stop) {
+    }
+
+    private RoomcastTestServer(IntFunction<Running> startOnPort) {
         this.startOnPort = startOnPort;
-        this.server = started(startOnPort.apply(0));
+        this.running = startOnPort.apply(0);
     }
 
     /**
@@ -66,7 +73,10 @@ public final class RoomcastTestServer implements AutoCloseable {
     public static RoomcastTestServer start(RoomcastConfig config, Function<RoomcastConfig, RoomcastServer> factory) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(factory, "factory");
-        return new RoomcastTestServer(port -> factory.apply(loopback(config, port)).start());
+        return new RoomcastTestServer(port -> {
+            RoomcastServer s = factory.apply(loopback(config, port)).start();
+            return new Running(s, s, s::stop);
+        });
     }
 
     /**
@@ -78,14 +88,33 @@ public final class RoomcastTestServer implements AutoCloseable {
      * was not started.
      */
     public static RoomcastTestServer startService(IntFunction<RoomcastServer> startOnPort) {
-        return new RoomcastTestServer(Objects.requireNonNull(startOnPort, "startOnPort"));
+        Objects.requireNonNull(startOnPort, "startOnPort");
+        return startService(startOnPort, s -> s, RoomcastServer::stop);
     }
 
-    /** Checks what a start function returned: a server that was started (one not started has no port). */
-    private static RoomcastServer started(RoomcastServer s) {
-        Objects.requireNonNull(s, "the start function returned no server");
-        s.port(); // throws IllegalStateException for a server that was built but not started
-        return s;
+    /**
+     * Like {@link #startService(IntFunction)}, for a service whose start returns an object of its own
+     * that runs more than the server (a feed, a scheduler):
+     * {@code startService(port -> Dashboard.start(env(port), out), Dashboard::server, Dashboard::stop)}.
+     * {@code stop} must stop everything, the server included, and may run more than once; it runs on {@link #restart()},
+     * {@link #stop()} and {@link #close()}. {@link #service(Class)} returns the running object.
+     */
+    public static <S> RoomcastTestServer startService(IntFunction<S> startOnPort, Function<S, RoomcastServer> serverOf,
+                                                      Consumer<S> stop) {
+        Objects.requireNonNull(startOnPort, "startOnPort");
+        Objects.requireNonNull(serverOf, "serverOf");
+        Objects.requireNonNull(stop, "stop");
+        return new RoomcastTestServer(port -> {
+            S application = Objects.requireNonNull(startOnPort.apply(port), "the start function returned nothing");
+            RoomcastServer s = Objects.requireNonNull(serverOf.apply(application), "the service has no server");
+            try {
+                s.port(); // throws IllegalStateException for a server that was built but not started
+            } catch (IllegalStateException e) {
+                stop.accept(application);
+                throw e;
+            }
+            return new Running(application, s, () -> stop.accept(application));
+        });
     }
 
     /** A builder for a server wired by hand, starting from {@link RoomcastConfig#defaults()} and {@link TestTokens}. */
@@ -101,7 +130,20 @@ public final class RoomcastTestServer implements AutoCloseable {
     public RoomcastServer server() {
         lock.lock();
         try {
-            return server;
+            return running.server();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The object the start function of {@link #startService(IntFunction, Function, Consumer)} returned
+     * last (a new one after each restart), or the server for the other starts; fails unless it is a {@code type}.
+     */
+    public <S> S service(Class<S> type) {
+        lock.lock();
+        try {
+            return type.cast(running.application());
         } finally {
             lock.unlock();
         }
@@ -151,10 +193,10 @@ public final class RoomcastTestServer implements AutoCloseable {
     public RoomcastServer restart() {
         lock.lock();
         try {
-            int port = server.port();
-            server.stop();
-            server = started(startOnPort.apply(port));
-            return server;
+            int port = running.server().port();
+            running.stop().run();
+            running = startOnPort.apply(port);
+            return running.server();
         } finally {
             lock.unlock();
         }
@@ -162,16 +204,21 @@ public final class RoomcastTestServer implements AutoCloseable {
 
     /** Stops the server now, leaving it stopped (so clients see it gone) until {@link #startAgain()}. */
     public void stop() {
-        server().stop();
+        lock.lock();
+        try {
+            running.stop().run();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Starts a new server from the same factory on the port of the stopped one. */
     public RoomcastServer startAgain() {
         lock.lock();
         try {
-            int port = server.port();
-            server = started(startOnPort.apply(port));
-            return server;
+            int port = running.server().port();
+            running = startOnPort.apply(port);
+            return running.server();
         } finally {
             lock.unlock();
         }
@@ -189,7 +236,7 @@ public final class RoomcastTestServer implements AutoCloseable {
             lock.unlock();
         }
         connected.forEach(RecordingClient::close);
-        server().stop();
+        stop();
     }
 
     /** Collects the parts of a server wired by hand. Not thread-safe. */

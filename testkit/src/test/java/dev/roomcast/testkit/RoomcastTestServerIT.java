@@ -167,4 +167,39 @@ class RoomcastTestServerIT {
         assertThatThrownBy(() -> RoomcastTestServer.startService(port -> notStarted))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("not started");
     }
+
+    /** Stands for a service that runs more than its server (a feed): its stop must stop both. */
+    private static final class ServiceWithAFeed {
+        final RoomcastServer server;
+        final java.util.concurrent.atomic.AtomicInteger feedStops = new java.util.concurrent.atomic.AtomicInteger();
+
+        ServiceWithAFeed(int port) {
+            this.server = serviceOnPort(port);
+        }
+
+        void stop() {
+            feedStops.incrementAndGet();
+            server.stop();
+        }
+    }
+
+    @Test
+    void aServiceWithMoreThanItsServerIsStoppedWhollyOnRestartAndCloseAndTheRunningOneIsAtHand() {
+        RoomcastTestServer service = RoomcastTestServer.startService(ServiceWithAFeed::new, s -> s.server, ServiceWithAFeed::stop);
+        ServiceWithAFeed first = service.service(ServiceWithAFeed.class);
+        assertThat(first.server).isSameAs(service.server());
+
+        service.restart();
+
+        ServiceWithAFeed second = service.service(ServiceWithAFeed.class);
+        assertThat(second).isNotSameAs(first);
+        assertThat(first.feedStops.get()).isEqualTo(1);
+        assertThat(second.server.port()).isEqualTo(first.server.port());
+        service.connect(TestTokens.token("alice")).join("lobby");
+
+        service.close();
+
+        assertThat(second.feedStops.get()).isPositive();
+        assertThatThrownBy(() -> service.service(String.class)).isInstanceOf(ClassCastException.class);
+    }
 }
