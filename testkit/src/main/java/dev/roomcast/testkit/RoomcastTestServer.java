@@ -39,9 +39,9 @@ import java.util.function.IntFunction;
  * RoomcastTestServer server = RoomcastTestServer.startService(port -> ChatServer.start(env(port), out));
  * }</pre>
  *
- * (or, for a service that runs more than its server, such as a feed, with
- * {@link #startService(IntFunction, Function, Consumer)}),
- * or wired by hand with {@link #builder()} (a router, a room authorizer, {@link TestTokens} by default).
+ * ({@link #startService(IntFunction, Function, Consumer)} for a service that runs more than its server,
+ * such as a feed), or wired by hand with {@link #builder()} (a router, a room authorizer,
+ * {@link TestTokens} by default).
  * The host and port of the given config are always replaced by 127.0.0.1 and 0. {@link #close()}
  * closes every client it connected, then stops the server; call it in {@code @AfterEach}.
  *
