@@ -44,6 +44,8 @@ export default defineConfig({
             { slug: 'guides/shutdown' },
             { slug: 'guides/observability' },
             { slug: 'guides/browser-client' },
+            { slug: 'guides/java-client' },
+            { slug: 'guides/testing' },
             { slug: 'guides/scale-out' },
           ],
         },

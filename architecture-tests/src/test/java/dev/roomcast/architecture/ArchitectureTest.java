@@ -39,7 +39,7 @@ class ArchitectureTest {
     @Test
     void everyModuleIsImported() {
         for (String module : List.of("core", "auth", "hub", "transport.undertow", "observability", "examples.chat",
-                "examples.jakarta", "transport.undertow.jakarta", "examples.dashboard")) {
+                "examples.jakarta", "transport.undertow.jakarta", "examples.dashboard", "client", "testkit")) {
             assertThat(roomcast.containPackage("dev.roomcast." + module)).as(module).isTrue();
         }
     }

@@ -1,5 +1,6 @@
 package dev.roomcast.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -14,7 +15,7 @@ import java.util.List;
  */
 final class RoomcastArchitecture {
     /** The Maven modules, by their package below the root. */
-    static final List<String> MODULES = List.of("core", "auth", "hub", "transport.undertow", "observability");
+    static final List<String> MODULES = List.of("core", "auth", "hub", "transport.undertow", "observability", "client");
 
     private RoomcastArchitecture() {
     }
@@ -71,6 +72,19 @@ final class RoomcastArchitecture {
         rules.add(new NamedRule("transport sees neither auth nor observability",
                 noClasses().that().resideInAPackage(root + ".transport..")
                         .should().dependOnClassesThat().resideInAnyPackage(root + ".auth..", root + ".observability..")));
+        // The Java client ships to applications that are no Roomcast server: it must not drag the server in.
+        rules.add(new NamedRule("client-java depends only on core, the JDK and Jackson",
+                classes().that().resideInAPackage(root + ".client..")
+                        .should().onlyDependOnClassesThat().resideInAnyPackage(root + ".client..", root + ".core..",
+                                "java..", "javax.annotation..", "com.fasterxml.jackson..")));
+        rules.add(new NamedRule("client-java never sees Undertow, the hub, auth or the transport",
+                noClasses().that().resideInAPackage(root + ".client..")
+                        .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..", root + ".hub..",
+                                root + ".auth..", root + ".transport..")));
+        // The test kit is a test-scoped library: production code that used it would ship TestTokens.
+        rules.add(new NamedRule("no main code depends on the test kit",
+                noClasses().that().resideOutsideOfPackage(root + ".testkit..")
+                        .should().dependOnClassesThat().resideInAPackage(root + ".testkit..")));
         for (String module : MODULES) {
             String base = root + "." + module;
             rules.add(new NamedRule(module + ".internal is not used outside " + module,

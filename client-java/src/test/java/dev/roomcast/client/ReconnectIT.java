@@ -3,18 +3,16 @@ package dev.roomcast.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.roomcast.core.Envelope;
-import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,31 +24,20 @@ import org.junit.jupiter.api.Timeout;
 class ReconnectIT {
     private static final Backoff FAST = Backoff.of(Duration.ofMillis(20), Duration.ofMillis(200), 2);
 
-    private final List<RoomcastServer> servers = new ArrayList<>();
-    private final List<RoomcastClient> clients = new ArrayList<>();
+    private ServerOnPort port;
+
+    @BeforeEach
+    void reserve() throws Exception {
+        port = ServerOnPort.reserve();
+    }
 
     @AfterEach
     void stopAll() {
-        clients.forEach(RoomcastClient::close);
-        servers.forEach(RoomcastServer::stop);
+        port.close();
     }
 
-    private RoomcastServer server(int port) {
-        RoomcastServer s = ServerOnPort.start(port);
-        servers.add(s);
-        return s;
-    }
-
-    private RoomcastClient client(int port, String subject, Recorder recorder, AtomicInteger tokensAsked) {
-        RoomcastClient c = RoomcastClient.builder(ServerOnPort.uri(port))
-                .tokenSupplier(() -> {
-                    tokensAsked.incrementAndGet();
-                    return "valid:" + subject;
-                })
-                .router(recorder.router()).stateListener(recorder).backoff(FAST).maxReconnectAttempts(100)
-                .build();
-        clients.add(c);
-        return c;
+    private RoomcastClient client(String subject, Recorder recorder, AtomicInteger tokensAsked) {
+        return port.client("valid:" + subject, recorder, tokensAsked, FAST, 100);
     }
 
     private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
@@ -59,11 +46,10 @@ class ReconnectIT {
 
     @Test
     void aClientWhoseServerIsKilledAndRestartedOnTheSamePortReconnectsAndIsInItsRoomsAgain() throws Exception {
-        int port = ServerOnPort.freePort();
-        RoomcastServer first = server(port);
+        RoomcastServer first = port.start();
         Recorder alice = new Recorder();
         AtomicInteger tokens = new AtomicInteger();
-        RoomcastClient client = client(port, "alice", alice, tokens);
+        RoomcastClient client = client("alice", alice, tokens);
         await(client.connect());
         await(client.join("lobby"));
         await(client.join("news"));
@@ -72,13 +58,13 @@ class ReconnectIT {
         Recorder.Change lost = alice.awaitState(ClientState.RECONNECTING, 0);
         assertThat(lost.cause().orElseThrow().closeCode()).isEqualTo(1001);
         assertThat(lost.cause().orElseThrow().terminal()).isFalse();
-        server(port);
+        port.start();
 
         alice.awaitState(ClientState.OPEN, 1);
         // The rejoins are written first after the open: once both joined replies arrived, bob's publish reaches alice.
         alice.awaitEvent("joined", e -> e.room().orElseThrow().equals("news") && e.id().orElseThrow().startsWith("r"));
         Recorder bobEvents = new Recorder();
-        RoomcastClient bob = client(port, "bob", bobEvents, new AtomicInteger());
+        RoomcastClient bob = client("bob", bobEvents, new AtomicInteger());
         await(bob.connect());
         await(bob.join("news"));
         await(bob.publish("news", Map.of("text", "after the restart")));
@@ -93,10 +79,9 @@ class ReconnectIT {
 
     @Test
     void whileTheServerIsDownTheClientKeepsTryingAndPublishesQueuedMeanwhileArriveAfterTheRestart() throws Exception {
-        int port = ServerOnPort.freePort();
-        RoomcastServer first = server(port);
+        RoomcastServer first = port.start();
         Recorder alice = new Recorder();
-        RoomcastClient client = client(port, "alice", alice, new AtomicInteger());
+        RoomcastClient client = client("alice", alice, new AtomicInteger());
         await(client.connect());
         await(client.join("lobby"));
         first.stop();
@@ -104,7 +89,7 @@ class ReconnectIT {
         var queued = client.publish("lobby", Map.of("text", "written while down")).toCompletableFuture();
         assertThat(queued).isNotDone();
 
-        server(port);
+        port.start();
 
         await(queued);
         assertThat(alice.awaitEvent("message", e -> true).payload().path("text").asText()).isEqualTo("written while down");
@@ -114,12 +99,10 @@ class ReconnectIT {
 
     @Test
     void afterAGracefulShutdownTheClientWaitsTheServersReconnectHintBeforeReconnecting() throws Exception {
-        int port = ServerOnPort.freePort();
         RoomcastConfig config = RoomcastConfig.builder().shutdownReconnectWindow(Duration.ofMillis(800)).build();
-        RoomcastServer first = ServerOnPort.start(port, config, EventRouter.empty(), RoomAuthorizer.allowAll());
-        servers.add(first);
+        RoomcastServer first = port.start(config, RoomAuthorizer.allowAll());
         Recorder alice = new Recorder();
-        RoomcastClient client = client(port, "alice", alice, new AtomicInteger());
+        RoomcastClient client = client("alice", alice, new AtomicInteger());
         await(client.connect());
         await(client.join("lobby"));
 
@@ -128,7 +111,7 @@ class ReconnectIT {
         long hintMs = shutdown.payload().path("reconnectAfterMs").asLong(-1);
         assertThat(hintMs).isNotNegative();
         assertThat(alice.awaitState(ClientState.RECONNECTING, 0).cause().orElseThrow().closeCode()).isEqualTo(1001);
-        server(port);
+        port.start();
 
         long reopenedAt = alice.awaitState(ClientState.OPEN, 1).nanos();
         // The hint counts from the event; the backoff alone (20 ms) would have come back long before it.

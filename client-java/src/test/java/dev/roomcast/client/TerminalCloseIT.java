@@ -3,19 +3,17 @@ package dev.roomcast.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,39 +22,28 @@ import org.junit.jupiter.api.Timeout;
 class TerminalCloseIT {
     private static final Backoff FAST = Backoff.of(Duration.ofMillis(20), Duration.ofMillis(100), 2);
 
-    private final List<RoomcastServer> servers = new ArrayList<>();
-    private final List<RoomcastClient> clients = new ArrayList<>();
+    private ServerOnPort port;
+
+    @BeforeEach
+    void reserve() throws Exception {
+        port = ServerOnPort.reserve();
+    }
 
     @AfterEach
     void stopAll() {
-        clients.forEach(RoomcastClient::close);
-        servers.forEach(RoomcastServer::stop);
+        port.close();
     }
 
-    private RoomcastServer server(int port, RoomcastConfig config, RoomAuthorizer rooms) {
-        RoomcastServer s = ServerOnPort.start(port, config, EventRouter.empty(), rooms);
-        servers.add(s);
-        return s;
-    }
-
-    private RoomcastClient client(int port, String token, Recorder recorder, AtomicInteger asked) {
-        RoomcastClient c = RoomcastClient.builder(ServerOnPort.uri(port))
-                .tokenSupplier(() -> {
-                    asked.incrementAndGet();
-                    return token;
-                })
-                .router(recorder.router()).stateListener(recorder).backoff(FAST).maxReconnectAttempts(50).build();
-        clients.add(c);
-        return c;
+    private RoomcastClient client(String token, Recorder recorder, AtomicInteger asked) {
+        return port.client(token, recorder, asked, FAST, 50);
     }
 
     @Test
     void anInvalidTokenRefusedWith401AtTheUpgradeClosesTheClientWithoutRetrying() throws Exception {
-        int port = ServerOnPort.freePort();
-        server(port, RoomcastConfig.defaults(), RoomAuthorizer.allowAll());
+        port.start(RoomcastConfig.defaults(), RoomAuthorizer.allowAll());
         Recorder r = new Recorder();
         AtomicInteger asked = new AtomicInteger();
-        RoomcastClient client = client(port, "forged", r, asked);
+        RoomcastClient client = client("forged", r, asked);
 
         assertThatThrownBy(() -> client.connect().toCompletableFuture().get(5, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(DisconnectedException.class);
@@ -71,12 +58,11 @@ class TerminalCloseIT {
 
     @Test
     void aServerThatIsFullAnswers503AndTheClientKeepsTrying() throws Exception {
-        int port = ServerOnPort.freePort();
-        server(port, RoomcastConfig.builder().maxConnections(1).build(), RoomAuthorizer.allowAll());
-        RoomcastClient first = client(port, "valid:alice", new Recorder(), new AtomicInteger());
+        port.start(RoomcastConfig.builder().maxConnections(1).build(), RoomAuthorizer.allowAll());
+        RoomcastClient first = client("valid:alice", new Recorder(), new AtomicInteger());
         first.connect().toCompletableFuture().get(5, TimeUnit.SECONDS);
         Recorder r = new Recorder();
-        RoomcastClient second = client(port, "valid:bob", r, new AtomicInteger());
+        RoomcastClient second = client("valid:bob", r, new AtomicInteger());
         second.connect();
 
         Disconnect why = r.awaitState(ClientState.RECONNECTING, 1).cause().orElseThrow();
@@ -88,15 +74,14 @@ class TerminalCloseIT {
 
     @Test
     void aRoomForbiddenOnRejoinAfterAReconnectClosesTheClient() throws Exception {
-        int port = ServerOnPort.freePort();
-        RoomcastServer first = server(port, RoomcastConfig.defaults(), RoomAuthorizer.allowAll());
+        RoomcastServer first = port.start(RoomcastConfig.defaults(), RoomAuthorizer.allowAll());
         Recorder r = new Recorder();
-        RoomcastClient client = client(port, "valid:alice", r, new AtomicInteger());
+        RoomcastClient client = client("valid:alice", r, new AtomicInteger());
         client.connect().toCompletableFuture().get(5, TimeUnit.SECONDS);
         client.join("vip").toCompletableFuture().get(5, TimeUnit.SECONDS);
 
         first.stop();
-        server(port, RoomcastConfig.defaults(), request -> request.room().value().equals("vip")
+        port.start(RoomcastConfig.defaults(), request -> request.room().value().equals("vip")
                 ? RoomDecision.forbidden("vip is closed now") : RoomDecision.allowed());
 
         Disconnect why = r.awaitState(ClientState.CLOSED, 0).cause().orElseThrow();
@@ -108,11 +93,10 @@ class TerminalCloseIT {
 
     @Test
     void aPolicyClose1008ForExceedingTheInboundRateIsTerminal() throws Exception {
-        int port = ServerOnPort.freePort();
-        server(port, RoomcastConfig.builder().inboundRatePerSecond(1).inboundBurst(2).build(), RoomAuthorizer.allowAll());
+        port.start(RoomcastConfig.builder().inboundRatePerSecond(1).inboundBurst(2).build(), RoomAuthorizer.allowAll());
         Recorder r = new Recorder();
         AtomicInteger asked = new AtomicInteger();
-        RoomcastClient client = client(port, "valid:alice", r, asked);
+        RoomcastClient client = client("valid:alice", r, asked);
         client.connect().toCompletableFuture().get(5, TimeUnit.SECONDS);
         for (int i = 0; i < 5; i++) {
             client.send("chatter", Map.of("n", i));

@@ -290,5 +290,24 @@ public final class RecordingClient implements AutoCloseable {
             }
             return client;
         }
+
+        /**
+         * Builds the client, connects it and expects the server to end it for good within 5 s, such as an
+         * upgrade refused with 401 or 403, or a terminal close; returns why ({@link Disconnect#httpStatus()},
+         * {@link Disconnect#reason()} holds the error code). Fails the test if the client opens and stays
+         * open, or keeps reconnecting. The client is closed afterwards.
+         */
+        public Disconnect refused() {
+            try (RecordingClient client = build()) {
+                client.client.connect();
+                StateChange closed;
+                try {
+                    closed = client.awaitState(ClientState.CLOSED);
+                } catch (AssertionError e) {
+                    throw new AssertionError("expected " + uri + " to refuse the client for good, but " + e.getMessage(), e);
+                }
+                return closed.cause().orElseThrow(() -> new AssertionError("expected a cause for the close"));
+            }
+        }
     }
 }

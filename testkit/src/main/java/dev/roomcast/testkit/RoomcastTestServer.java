@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * A real {@link RoomcastServer} in process on 127.0.0.1 and a free port, for one test, built the way
@@ -30,7 +32,16 @@ import java.util.function.Function;
  * RecordingClient alice = server.connect(aliceToken);
  * }</pre>
  *
- * or wired by hand with {@link #builder()} (a router, a room authorizer, {@link TestTokens} by default).
+ * or, for a service whose own start reads its settings (environment, files) and returns the running
+ * server, started exactly the way its {@code main} does with {@link #startService(IntFunction)}:
+ *
+ * <pre>{@code
+ * RoomcastTestServer server = RoomcastTestServer.startService(port -> ChatServer.start(env(port), out));
+ * }</pre>
+ *
+ * ({@link #startService(IntFunction, Function, Consumer)} for a service that runs more than its server,
+ * such as a feed), or wired by hand with {@link #builder()} (a router, a room authorizer,
+ * {@link TestTokens} by default).
  * The host and port of the given config are always replaced by 127.0.0.1 and 0. {@link #close()}
  * closes every client it connected, then stops the server; call it in {@code @AfterEach}.
  *
@@ -38,18 +49,21 @@ import java.util.function.Function;
  * same port, so clients can reconnect to it) → running ... → {@link #close()} → closed.
  */
 public final class RoomcastTestServer implements AutoCloseable {
-    private final Function<RoomcastConfig, RoomcastServer> factory;
-    private final RoomcastConfig config;
+    /** Starts the service on the given port: 0 the first time, the same port again after a stop. */
+    private final IntFunction<Running> startOnPort;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by {@link #lock}: the running server (replaced by {@link #restart()}). */
-    private RoomcastServer server;
+    /** Guarded by {@link #lock}: the running service (replaced by {@link #restart()}). */
+    private Running running;
     /** Guarded by {@link #lock}: clients connected through {@link #connect}, closed with the server. */
     private final List<RecordingClient> clients = new ArrayList<>();
 
-    private RoomcastTestServer(RoomcastConfig config, Function<RoomcastConfig, RoomcastServer> factory) {
-        this.config = config;
-        this.factory = factory;
-        this.server = factory.apply(config).start();
+    /** What one start returned: the application object, its server, and how to stop both. */
+    private record Running(Object application, RoomcastServer server, Runnable stop) {
+    }
+
+    private RoomcastTestServer(IntFunction<Running> startOnPort) {
+        this.startOnPort = startOnPort;
+        this.running = startOnPort.apply(0);
     }
 
     /**
@@ -57,8 +71,50 @@ public final class RoomcastTestServer implements AutoCloseable {
      * e.g. {@code c -> MyComponent.create(c).server()}. The factory returns the server not yet started.
      */
     public static RoomcastTestServer start(RoomcastConfig config, Function<RoomcastConfig, RoomcastServer> factory) {
+        Objects.requireNonNull(config, "config");
         Objects.requireNonNull(factory, "factory");
-        return new RoomcastTestServer(loopback(config, 0), factory);
+        return new RoomcastTestServer(port -> {
+            RoomcastServer s = factory.apply(loopback(config, port)).start();
+            return new Running(s, s, s::stop);
+        });
+    }
+
+    /**
+     * Starts a service the way its {@code main} does: {@code startOnPort} is given the port to listen on
+     * (0 the first time, so a free one is picked; the same port again for {@link #restart()} and
+     * {@link #startAgain()}) and returns the server running on 127.0.0.1. Use it when the service's own
+     * start reads settings a test wants to cover too, such as its environment. Throws what the function
+     * throws, such as the service's configuration errors, and IllegalStateException if the server it returns
+     * was not started.
+     */
+    public static RoomcastTestServer startService(IntFunction<RoomcastServer> startOnPort) {
+        Objects.requireNonNull(startOnPort, "startOnPort");
+        return startService(startOnPort, s -> s, RoomcastServer::stop);
+    }
+
+    /**
+     * Like {@link #startService(IntFunction)}, for a service whose start returns an object of its own
+     * that runs more than the server (a feed, a scheduler):
+     * {@code startService(port -> Dashboard.start(env(port), out), Dashboard::server, Dashboard::stop)}.
+     * {@code stop} must stop everything, the server included, and may run more than once; it runs on {@link #restart()},
+     * {@link #stop()} and {@link #close()}. {@link #service(Class)} returns the running object.
+     */
+    public static <S> RoomcastTestServer startService(IntFunction<S> startOnPort, Function<S, RoomcastServer> serverOf,
+                                                      Consumer<S> stop) {
+        Objects.requireNonNull(startOnPort, "startOnPort");
+        Objects.requireNonNull(serverOf, "serverOf");
+        Objects.requireNonNull(stop, "stop");
+        return new RoomcastTestServer(port -> {
+            S application = Objects.requireNonNull(startOnPort.apply(port), "the start function returned nothing");
+            RoomcastServer s = Objects.requireNonNull(serverOf.apply(application), "the service has no server");
+            try {
+                s.port(); // throws IllegalStateException for a server that was built but not started
+            } catch (IllegalStateException e) {
+                stop.accept(application);
+                throw e;
+            }
+            return new Running(application, s, () -> stop.accept(application));
+        });
     }
 
     /** A builder for a server wired by hand, starting from {@link RoomcastConfig#defaults()} and {@link TestTokens}. */
@@ -74,7 +130,20 @@ public final class RoomcastTestServer implements AutoCloseable {
     public RoomcastServer server() {
         lock.lock();
         try {
-            return server;
+            return running.server();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The object the start function of {@link #startService(IntFunction, Function, Consumer)} returned
+     * last (a new one after each restart), or the server for the other starts; fails unless it is a {@code type}.
+     */
+    public <S> S service(Class<S> type) {
+        lock.lock();
+        try {
+            return type.cast(running.application());
         } finally {
             lock.unlock();
         }
@@ -124,10 +193,10 @@ public final class RoomcastTestServer implements AutoCloseable {
     public RoomcastServer restart() {
         lock.lock();
         try {
-            int port = server.port();
-            server.stop();
-            server = factory.apply(loopback(config, port)).start();
-            return server;
+            int port = running.server().port();
+            running.stop().run();
+            running = startOnPort.apply(port);
+            return running.server();
         } finally {
             lock.unlock();
         }
@@ -135,16 +204,21 @@ public final class RoomcastTestServer implements AutoCloseable {
 
     /** Stops the server now, leaving it stopped (so clients see it gone) until {@link #startAgain()}. */
     public void stop() {
-        server().stop();
+        lock.lock();
+        try {
+            running.stop().run();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Starts a new server from the same factory on the port of the stopped one. */
     public RoomcastServer startAgain() {
         lock.lock();
         try {
-            int port = server.port();
-            server = factory.apply(loopback(config, port)).start();
-            return server;
+            int port = running.server().port();
+            running = startOnPort.apply(port);
+            return running.server();
         } finally {
             lock.unlock();
         }
@@ -162,7 +236,7 @@ public final class RoomcastTestServer implements AutoCloseable {
             lock.unlock();
         }
         connected.forEach(RecordingClient::close);
-        server().stop();
+        stop();
     }
 
     /** Collects the parts of a server wired by hand. Not thread-safe. */

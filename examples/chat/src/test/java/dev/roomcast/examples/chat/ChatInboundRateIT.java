@@ -9,6 +9,7 @@ import dev.roomcast.auth.TokenMinter;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.core.InvalidConfigException;
 import dev.roomcast.core.SendBehavior;
+import dev.roomcast.testkit.RoomcastTestServer;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import dev.roomcast.transport.undertow.testing.TestClient;
 import java.io.ByteArrayOutputStream;
@@ -47,22 +48,28 @@ class ChatInboundRateIT {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<WebSocket> sockets = new ArrayList<>();
+    private RoomcastTestServer service;
+    /** The running chat server of {@link #service}. */
     private RoomcastServer server;
 
+    /** Starts the chat as its main does, from {@code env} (plus the secrets), on a free port, through the test kit. */
     private RoomcastServer start(Map<String, String> env) {
-        Map<String, String> all = new HashMap<>(Map.of("ROOMCAST_PORT", "0", "ROOMCAST_TOKEN_SECRET", SECRET,
-                "ROOMCAST_VIP_PASSWORD", "rate-test-vip"));
-        all.putAll(env);
-        server = ChatServer.start(new ConfigSources(all, Map.of()), new PrintStream(new ByteArrayOutputStream(), true,
-                StandardCharsets.UTF_8));
+        service = RoomcastTestServer.startService(port -> {
+            Map<String, String> all = new HashMap<>(Map.of("ROOMCAST_TOKEN_SECRET", SECRET, "ROOMCAST_VIP_PASSWORD", "rate-test-vip"));
+            all.putAll(env);
+            all.put("ROOMCAST_PORT", Integer.toString(port));
+            return ChatServer.start(new ConfigSources(all, Map.of()), new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8));
+        });
+        server = service.server();
         return server;
     }
 
     @AfterEach
     void stop() {
         sockets.forEach(WebSocket::abort);
-        if (server != null) {
-            server.stop();
+        if (service != null) {
+            service.close();
         }
         http.close();
     }

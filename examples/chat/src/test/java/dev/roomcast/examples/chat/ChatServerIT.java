@@ -3,9 +3,13 @@ package dev.roomcast.examples.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.auth.TokenMinter;
+import dev.roomcast.client.ClientState;
+import dev.roomcast.client.Disconnect;
 import dev.roomcast.core.ConfigSources;
+import dev.roomcast.core.Envelope;
+import dev.roomcast.testkit.RecordingClient;
+import dev.roomcast.testkit.RoomcastTestServer;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import dev.roomcast.transport.undertow.testing.TestClient;
 import java.io.ByteArrayOutputStream;
@@ -16,21 +20,23 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The chat example built by its Dagger component, exercised with real JDK WebSocket clients and real HS256 tokens. */
+/**
+ * The chat example started the way its main starts it (from its environment), through the test kit's
+ * {@link RoomcastTestServer#startService}, exercised with the kit's recording Java clients and real HS256
+ * tokens; the malformed-frame case needs a raw JDK WebSocket.
+ */
 @Timeout(60)
 class ChatServerIT {
     private static final String SECRET = "chat-test-secret-that-is-at-least-32-bytes";
@@ -39,16 +45,20 @@ class ChatServerIT {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    private RoomcastServer server;
+    private RoomcastTestServer server;
 
-    private RoomcastServer start(Map<String, String> env) {
-        Map<String, String> all = new HashMap<>(Map.of("ROOMCAST_PORT", "0"));
-        all.putAll(env);
-        server = ChatServer.start(new ConfigSources(all, Map.of()), new PrintStream(printed, true, StandardCharsets.UTF_8));
+    private RoomcastTestServer start(Map<String, String> env) {
+        // snippet:testing-start-service
+        server = RoomcastTestServer.startService(port -> {           // 0 first; the same port on restart()
+            Map<String, String> all = new HashMap<>(env);
+            all.put("ROOMCAST_PORT", Integer.toString(port));
+            return ChatServer.start(new ConfigSources(all, Map.of()), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        });
+        // end-snippet
         return server;
     }
 
-    private RoomcastServer startConfigured() {
+    private RoomcastTestServer startConfigured() {
         return start(Map.of("ROOMCAST_TOKEN_SECRET", SECRET, "ROOMCAST_ADMIN_SECRET", ADMIN,
                 "ROOMCAST_VIP_PASSWORD", VIP_PASSWORD));
     }
@@ -58,31 +68,19 @@ class ChatServerIT {
                 .mint(subject, Optional.of(subject), Set.of(), Duration.ofMinutes(5));
     }
 
-    private TestClient connect(String token, String query, Map<String, String> extra) {
-        Map<String, String> headers = new HashMap<>(extra);
-        headers.put("Authorization", "Bearer " + token);
-        return TestClient.connect(http, URI.create(server.webSocketUri() + query), headers);
+    /** A recording client of the upgrade URL with {@code query} (such as {@code ?room=vip}), not yet connected. */
+    private RecordingClient.Builder client(String token, String query) {
+        return RecordingClient.builder(URI.create(server.uri() + query)).token(token);
     }
 
-    /** The HTTP status of a refused upgrade, found in the JDK client's exception chain. */
-    private static int refusedStatus(Runnable connect) {
-        try {
-            connect.run();
-        } catch (CompletionException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof WebSocketHandshakeException refused) {
-                    return refused.getResponse().statusCode();
-                }
-            }
-            throw e;
-        }
-        throw new AssertionError("expected the upgrade to be refused, but it was accepted");
+    private static String subjectOf(Envelope presenceOrJoined) {
+        return presenceOrJoined.payload().path("member").path("subject").asText();
     }
 
     @AfterEach
     void stop() {
         if (server != null) {
-            server.stop();
+            server.close();
         }
         http.close();
     }
@@ -90,51 +88,56 @@ class ChatServerIT {
     @Test
     void twoClientsInTheLobbyExchangeMessagesSignedByTheirIdentity() {
         startConfigured();
-        TestClient alice = connect(token("alice"), "?room=lobby", Map.of());
-        alice.awaitType("joined");
-        TestClient bob = connect(token("bob"), "", Map.of());
-        bob.sendJson(Map.of("type", "join", "room", "lobby", "id", "1"));
-        assertThat(bob.awaitType("joined").path("payload").path("members").findValuesAsText("subject"))
-                .containsExactly("alice", "bob");
-        assertThat(alice.awaitType("presence").path("payload").path("member").path("subject").asText()).isEqualTo("bob");
+        RecordingClient alice = server.connect(token("alice"));
+        alice.join("lobby");
+        RecordingClient bob = server.connect(token("bob"));
+        assertThat(bob.join("lobby").payload().path("members").findValuesAsText("subject")).containsExactly("alice", "bob");
+        assertThat(subjectOf(alice.awaitEvent("presence"))).isEqualTo("bob");
 
-        alice.sendJson(Map.of("type", "publish", "room", "lobby", "payload", Map.of("text", "hi bob")));
+        alice.publish("lobby", Map.of("text", "hi bob"));
 
-        JsonNode message = bob.awaitType("message");
-        assertThat(message.path("from").asText()).isEqualTo("alice");
-        assertThat(message.path("payload").path("text").asText()).isEqualTo("hi bob");
-        bob.close();
-        alice.close();
+        Envelope message = bob.awaitEvent("message");
+        assertThat(message.from()).contains("alice");
+        assertThat(message.payload().path("text").asText()).isEqualTo("hi bob");
     }
 
     @Test
     void malformedJsonIsAnsweredWithAnErrorAndTheConnectionKeepsWorking() {
         startConfigured();
-        TestClient alice = connect(token("alice"), "?room=lobby", Map.of());
+        // The Java client only writes well-formed envelopes, so this case needs a raw socket.
+        TestClient alice = TestClient.connect(http, URI.create(server.uri() + "?room=lobby"),
+                Map.of("Authorization", "Bearer " + token("alice")));
         alice.awaitType("joined");
         alice.send("{\"type\":");
         assertThat(alice.awaitType("error").path("payload").path("code").asText()).isEqualTo("MALFORMED_MESSAGE");
         alice.sendJson(Map.of("type", "publish", "room", "lobby", "payload", Map.of("text", "still here")));
         assertThat(alice.awaitType("message").path("payload").path("text").asText()).isEqualTo("still here");
+        alice.close();
     }
 
     @Test
     void theTypingEventReachesTheOtherMembersOfTheRoom() {
         startConfigured();
-        TestClient alice = connect(token("alice"), "?room=lobby", Map.of());
-        alice.awaitType("joined");
-        TestClient bob = connect(token("bob"), "?room=lobby", Map.of());
-        bob.awaitType("joined");
-        alice.sendJson(Map.of("type", "typing", "payload", Map.of("room", "lobby")));
-        assertThat(bob.awaitType("typing").path("payload").path("subject").asText()).isEqualTo("alice");
+        RecordingClient alice = server.connect(client(token("alice"), "?room=lobby"));
+        alice.awaitEvent("joined");
+        RecordingClient bob = server.connect(client(token("bob"), "?room=lobby"));
+        bob.awaitEvent("joined");
+
+        alice.send("typing", Map.of("room", "lobby"));
+
+        assertThat(bob.awaitEvent("typing").payload().path("subject").asText()).isEqualTo("alice");
     }
 
     @Test
     void theVipRoomNeedsItsPasswordInTheHeader() {
         startConfigured();
-        assertThat(refusedStatus(() -> connect(token("alice"), "?room=vip", Map.of()))).isEqualTo(403);
-        TestClient alice = connect(token("alice"), "?room=vip", Map.of("X-Roomcast-Room-Password", VIP_PASSWORD));
-        assertThat(alice.awaitType("joined").path("room").asText()).isEqualTo("vip");
+        Disconnect refused = client(token("alice"), "?room=vip").refused();
+        assertThat(refused.httpStatus()).contains(403);
+        assertThat(refused.reason()).isEqualTo("ROOM_FORBIDDEN");
+
+        RecordingClient alice = server.connect(client(token("alice"), "?room=vip")
+                .configure(c -> c.header("X-Roomcast-Room-Password", VIP_PASSWORD)));
+        assertThat(alice.awaitEvent("joined").room()).contains("vip");
     }
 
     @Test
@@ -142,14 +145,16 @@ class ChatServerIT {
         startConfigured();
         String forged = new TokenMinter("another-secret-that-is-at-least-32-bytes-long".getBytes(StandardCharsets.UTF_8))
                 .mint("mallory", Optional.empty(), Set.of(), Duration.ofMinutes(5));
-        assertThat(refusedStatus(() -> connect(forged, "?room=lobby", Map.of()))).isEqualTo(401);
+        Disconnect refused = client(forged, "?room=lobby").refused();
+        assertThat(refused.httpStatus()).contains(401);
+        assertThat(refused.reason()).isEqualTo("INVALID_TOKEN");
     }
 
     @Test
     void theAdminEndpointBroadcastsWithItsOwnSecretAndRefusesTheTokenSecret() throws Exception {
         startConfigured();
-        TestClient alice = connect(token("alice"), "?room=lobby", Map.of());
-        alice.awaitType("joined");
+        RecordingClient alice = server.connect(token("alice"));
+        alice.join("lobby");
         URI admin = URI.create(server.httpUri() + "/_admin/broadcast?room=lobby");
 
         HttpResponse<String> refused = http.send(HttpRequest.newBuilder(admin)
@@ -163,7 +168,7 @@ class ChatServerIT {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"maintenance at noon\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ok.statusCode()).isEqualTo(204);
-        assertThat(alice.awaitType("message").path("payload").path("text").asText()).isEqualTo("maintenance at noon");
+        assertThat(alice.awaitEvent("message").payload().path("text").asText()).isEqualTo("maintenance at noon");
     }
 
     @Test
@@ -189,22 +194,21 @@ class ChatServerIT {
         assertThat(out).containsPattern("Roomcast chat listening on ws://127\\.0\\.0\\.1:\\d+/ws");
         Matcher m = Pattern.compile("Development token for 'alice' \\(valid 12 h\\): (\\S+)").matcher(out);
         assertThat(m.find()).as("a development token line in:%n%s", out).isTrue();
-        TestClient alice = connect(m.group(1), "?room=lobby", Map.of());
-        assertThat(alice.awaitType("joined").path("payload").path("members").get(0).path("subject").asText())
-                .isEqualTo("alice");
+        RecordingClient alice = server.connect(m.group(1));
+        assertThat(alice.join("lobby").payload().path("members").get(0).path("subject").asText()).isEqualTo("alice");
     }
 
     @Test
     void theDaggerBuiltServiceStartsAndStopsCleanly() {
-        RoomcastServer started = startConfigured();
+        RoomcastServer started = startConfigured().server();
         int port = started.port();
-        TestClient alice = connect(token("alice"), "?room=lobby", Map.of());
-        alice.awaitType("joined");
+        RecordingClient alice = server.connect(token("alice"));
+        alice.join("lobby");
 
         started.shutdown(Duration.ofSeconds(2));
 
-        assertThat(alice.awaitType("shutdown")).isNotNull();
-        assertThat(alice.awaitClose()).isEqualTo(1001);
+        assertThat(alice.awaitEvent("shutdown")).isNotNull();
+        assertThat(alice.awaitState(ClientState.RECONNECTING).cause().orElseThrow().closeCode()).isEqualTo(1001);
         assertThat(started.hub().activeConnectionCount()).isZero();
         assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
         started.stop(); // idempotent after shutdown

@@ -14,15 +14,10 @@ import dev.roomcast.auth.Rs256TokenAuthenticator;
 import dev.roomcast.auth.TokenCachePolicy;
 import dev.roomcast.auth.TokenRules;
 import dev.roomcast.core.Clock;
-import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.ErrorCode;
-import dev.roomcast.core.EventRouter;
-import dev.roomcast.core.RoomAuthorizer;
-import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
 import dev.roomcast.core.TokenCacheListener;
-import dev.roomcast.hub.Hub;
-import dev.roomcast.transport.undertow.RoomcastServer;
+import dev.roomcast.testkit.RoomcastTestServer;
 import dev.roomcast.transport.undertow.testing.LogCapture;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +31,6 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +45,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The token rows of the upgrade contract over real sockets with the real authenticators: each bad
  * token is refused before any 101 with 401, its code and its fixed message, and neither the response
  * nor any log line ever contains the token or the secret. Each server runs twice, with its cache of
- * verified tokens on (the default) and off, and every refusal is the same either way.
+ * verified tokens on (the default) and off, and every refusal is the same either way. The servers come
+ * from the test kit, wired by hand around each real authenticator.
  */
 @Timeout(60)
 class TokenContractIT {
@@ -61,10 +56,10 @@ class TokenContractIT {
     private static final String INVALID_MESSAGE = ErrorCode.INVALID_TOKEN.safeMessage();
 
     private static KeyPair rsa;
-    private static RoomcastServer hsServer;
-    private static RoomcastServer rsServer;
-    private static RoomcastServer hsServerUncached;
-    private static RoomcastServer rsServerUncached;
+    private static RoomcastTestServer hsServer;
+    private static RoomcastTestServer rsServer;
+    private static RoomcastTestServer hsServerUncached;
+    private static RoomcastTestServer rsServerUncached;
 
     @BeforeAll
     static void startServers() throws Exception {
@@ -82,18 +77,15 @@ class TokenContractIT {
 
     @AfterAll
     static void stopServers() {
-        hsServer.stop();
-        rsServer.stop();
-        hsServerUncached.stop();
-        rsServerUncached.stop();
+        hsServer.close();
+        rsServer.close();
+        hsServerUncached.close();
+        rsServerUncached.close();
     }
 
-    private static RoomcastServer start(TokenAuthenticator tokens) {
-        RoomcastConfig config = RoomcastConfig.builder().port(0).build();
-        EnvelopeCodec codec = EnvelopeCodec.of(config);
-        Hub hub = Hub.create(config, codec, Clock.system());
-        return new RoomcastServer(config, hub, codec, EventRouter.empty(), Optional.of(tokens), RoomAuthorizer.allowAll(),
-                Optional.empty(), List.of(), List.of(), Clock.system()).start();
+    /** A server with the defaults and nothing but {@code tokens} as its own, from the test kit. */
+    private static RoomcastTestServer start(TokenAuthenticator tokens) {
+        return RoomcastTestServer.builder().tokenAuthenticator(tokens).start();
     }
 
     /** Claims that pass every rule; each case spoils one thing. */
@@ -173,7 +165,7 @@ class TokenContractIT {
     @MethodSource("refusalsWithAndWithoutTheCache")
     void aBadTokenIsRefusedBeforeTheUpgradeWithoutEchoingIt(String name, String which, String token, boolean inQuery,
                                                              int status, String code, boolean cached) throws Exception {
-        RoomcastServer server = which.equals("hs") ? (cached ? hsServer : hsServerUncached) : (cached ? rsServer : rsServerUncached);
+        RoomcastTestServer server = which.equals("hs") ? (cached ? hsServer : hsServerUncached) : (cached ? rsServer : rsServerUncached);
         List<String> leaks = new ArrayList<>();
         RawWebSocket.Response response;
         try (LogCapture logs = LogCapture.start(); RawWebSocket client = RawWebSocket.open(server.port())) {
@@ -202,12 +194,12 @@ class TokenContractIT {
         String hsToken = hs256(goodClaims().build(), SECRET);
         String rsToken = rs256(goodClaims().build());
         for (int attempt = 0; attempt < 2; attempt++) {
-            for (RoomcastServer hsAt : List.of(hsServer, hsServerUncached)) {
+            for (RoomcastTestServer hsAt : List.of(hsServer, hsServerUncached)) {
                 try (RawWebSocket hs = RawWebSocket.open(hsAt.port())) {
                     assertThat(hs.upgrade("/ws", Map.of("Authorization", "Bearer " + hsToken)).status()).isEqualTo(101);
                 }
             }
-            for (RoomcastServer rsAt : List.of(rsServer, rsServerUncached)) {
+            for (RoomcastTestServer rsAt : List.of(rsServer, rsServerUncached)) {
                 try (RawWebSocket rs = RawWebSocket.open(rsAt.port())) {
                     assertThat(rs.upgrade("/ws", Map.of("Authorization", "bearer " + rsToken)).status()).isEqualTo(101);
                 }

@@ -5,11 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roomcast.client.Disconnect;
 import dev.roomcast.core.BroadcastResult;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.core.Envelope;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.SendBehavior;
+import dev.roomcast.testkit.RecordingClient;
+import dev.roomcast.testkit.RoomcastTestServer;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.TestClient;
 import java.io.ByteArrayOutputStream;
@@ -19,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,9 +38,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The live dashboard built by its Dagger component, on a real server (127.0.0.1, port 0), watched by
- * real JDK WebSocket viewers and, for the slow viewer, a raw socket with a tiny receive window that
- * stops reading. Counts are asserted within generous bounds and every wait is bounded.
+ * The live dashboard started as its main starts it (its environment, its Dagger component) by the
+ * test kit, on a real server (127.0.0.1, port 0), watched by the kit's recording Java viewers, raw JDK
+ * WebSocket viewers where a test reads ticks within a time window and, for the slow viewer, a raw
+ * socket with a tiny receive window that stops reading. Counts are asserted within generous bounds and every wait is bounded.
  */
 @Timeout(90)
 class DashboardServerIT {
@@ -50,6 +53,8 @@ class DashboardServerIT {
     private final HttpClient http = HttpClient.newHttpClient();
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
     private final List<TestClient> viewers = new ArrayList<>();
+    private RoomcastTestServer service;
+    /** The running dashboard of {@link #service} (no test restarts it). */
     private DashboardServer dashboard;
     private RawWebSocket slow;
 
@@ -59,17 +64,29 @@ class DashboardServerIT {
         if (slow != null) {
             slow.close();
         }
-        if (dashboard != null) {
-            dashboard.stop();
+        if (service != null) {
+            service.close(); // the recording viewers, then the feed and the server
         }
     }
 
+    /** Starts the dashboard as its main does, from {@code env}, on a free port, through the test kit. */
     private DashboardServer start(Map<String, String> env) {
-        // Alerts at 50 %: none arise by themselves during a test, so only the tests' own are seen.
-        Map<String, String> all = new HashMap<>(Map.of("ROOMCAST_PORT", "0", "ROOMCAST_ALERT_PERCENT", "50"));
-        all.putAll(env);
-        dashboard = DashboardServer.start(new ConfigSources(all, Map.of()), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        // snippet:testing-start-service-with-feed
+        service = RoomcastTestServer.startService(port -> {
+            // Alerts at 50 %: none arise by themselves during a test, so only the tests' own are seen.
+            Map<String, String> all = new HashMap<>(Map.of("ROOMCAST_ALERT_PERCENT", "50"));
+            all.putAll(env);
+            all.put("ROOMCAST_PORT", Integer.toString(port));
+            return DashboardServer.start(new ConfigSources(all, Map.of()), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        }, DashboardServer::server, DashboardServer::stop);      // its server; how to stop the feed and the server
+        dashboard = service.service(DashboardServer.class);      // the running dashboard, for its feed()
+        // end-snippet
         return dashboard;
+    }
+
+    /** A recording viewer (anonymous, as the page is) of the upgrade URL with {@code query}. */
+    private RecordingClient recordingViewer(String query) {
+        return service.connect(RecordingClient.builder(URI.create(service.uri() + query)));
     }
 
     private TestClient viewer(String query) {
@@ -248,21 +265,24 @@ class DashboardServerIT {
     @Test
     void anAlertReachesTheViewersOfTheAlertsRoomOnly() throws Exception {
         start(Map.of());
-        TestClient both = viewer("?room=feed&room=alerts");
-        TestClient feedOnly = viewer("?room=feed");
-        both.awaitType("joined");
-        feedOnly.awaitType("joined");
+        RecordingClient both = recordingViewer("?room=feed&room=alerts");
+        RecordingClient feedOnly = recordingViewer("?room=feed");
+        both.awaitEvent("joined");
+        feedOnly.awaitEvent("joined");
         await().atMost(Duration.ofSeconds(5)).until(() -> dashboard.server().hub().roomCount(Feed.ALERTS) == 1);
 
         BroadcastResult result = dashboard.feed().alert("GOLD", 2400.5, 2.1).get(5, TimeUnit.SECONDS);
 
         assertThat(result.attempted()).isEqualTo(1);
-        JsonNode alert = both.awaitType("alert");
-        assertThat(alert.path("room").asText()).isEqualTo("alerts");
-        assertThat(alert.path("payload").path("series").asText()).isEqualTo("GOLD");
-        assertThat(alert.path("payload").path("changePercent").asDouble()).isEqualTo(2.1);
-        assertThat(ticksWithin(feedOnly, Duration.ofMillis(300))).isNotEmpty();
-        assertThat(feedOnly.drainMessages()).noneMatch(m -> m.path("type").asText().equals("alert"));
+        Envelope alert = both.awaitEvent("alert");
+        assertThat(alert.room()).contains("alerts");
+        assertThat(alert.payload().path("series").asText()).isEqualTo("GOLD");
+        assertThat(alert.payload().path("changePercent").asDouble()).isEqualTo(2.1);
+        // A tick made after the alert was queued comes behind it on each connection's one ordered queue:
+        // once it arrived, an alert sent to the feed-only viewer would have arrived too.
+        long afterTheAlert = dashboard.feed().latest().seq();
+        feedOnly.awaitEvent("tick", t -> t.payload().path("seq").asLong() > afterTheAlert);
+        assertThat(feedOnly.events()).noneMatch(e -> e.type().equals("alert"));
     }
 
     @Test
@@ -336,17 +356,10 @@ class DashboardServerIT {
     void aRoomOtherThanFeedAndAlertsIsRefusedWith403BeforeTheUpgrade() {
         start(Map.of());
 
-        int status = -1;
-        try {
-            viewer("?room=lobby");
-        } catch (CompletionException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof WebSocketHandshakeException refused) {
-                    status = refused.getResponse().statusCode();
-                }
-            }
-        }
-        assertThat(status).isEqualTo(403);
+        Disconnect refused = RecordingClient.builder(URI.create(service.uri() + "?room=lobby")).refused();
+
+        assertThat(refused.httpStatus()).contains(403);
+        assertThat(refused.terminal()).isTrue();
     }
 
     @Test
