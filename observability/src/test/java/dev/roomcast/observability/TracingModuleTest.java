@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class TracingModuleTest {
 
     @Test
-    void a_noop_open_telemetry_adds_no_listener_to_either_set() {
+    void aNoopOpenTelemetryAddsNoListenerToEitherSet() {
         Optional<TracingListener> listener = TracingModule.tracingListener(OpenTelemetry.noop(), EventRouter.empty());
 
         assertThat(listener).isEmpty();
@@ -21,7 +21,7 @@ class TracingModuleTest {
     }
 
     @Test
-    void an_sdk_adds_the_same_listener_to_both_sets() {
+    void anSdkAddsTheSameListenerToBothSets() {
         try (OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder().build()).build()) {
             Optional<TracingListener> listener = TracingModule.tracingListener(sdk, EventRouter.empty());
 
