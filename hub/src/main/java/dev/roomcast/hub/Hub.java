@@ -752,9 +752,10 @@ public final class Hub implements HubStats {
 
     /**
      * Whether a presence event of {@code room} would reach no one: the bus is this process alone and
-     * the room has no member but the excluded one. Called with the room's lock held, so no member can
-     * be added meanwhile, and a later joiner's step runs on the lane after the event's delivery and
-     * never receives it. Under churn (each connection alone in its room) this spares every join and
+     * the room has no member but the excluded one. Called with the room's lock held, so the check sees
+     * every member the change concerns; one who joins afterwards learns the room from its own
+     * {@code joined} reply (which lists a member who joined, and not one who left) and needs no event
+     * about a change before its time. Under churn (each connection alone in its room) this spares every join and
      * every leave an encoded frame, a hand-off to a lane runner and its wake-up, for nobody. With a
      * cluster bus the other nodes' members may be listening, so the event always goes out.
      */
