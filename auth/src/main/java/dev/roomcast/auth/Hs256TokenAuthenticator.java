@@ -10,9 +10,11 @@ import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Clock;
 import dev.roomcast.core.TokenAuthenticator;
 import dev.roomcast.core.TokenCacheListener;
+import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import javax.crypto.Mac;
 
 /**
  * Verifies bearer tokens signed with HS256 and a shared secret, then applies {@link TokenRules}. For
@@ -33,7 +35,13 @@ public final class Hs256TokenAuthenticator implements TokenAuthenticator {
             Clock clock) {
         Optional<JWSVerifier> key;
         try {
-            key = Optional.of(new MACVerifier(SecretBytes.requireStrong(secret, "tokenSecret")));
+            MACVerifier mac = new MACVerifier(SecretBytes.requireStrong(secret, "tokenSecret"));
+            // The JCA provider of HmacSHA256 is looked up once here: without one, the library asks
+            // Mac.getInstance to search the installed providers again for every token it verifies.
+            mac.getJCAContext().setProvider(Mac.getInstance("HmacSHA256").getProvider());
+            key = Optional.of(mac);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no HmacSHA256", e);
         } catch (JOSEException e) {
             throw new IllegalArgumentException("tokenSecret: not usable as an HS256 key", e);
         }

@@ -375,7 +375,7 @@ public final class Hub implements HubStats {
             room.add(member);
             busSafely(() -> bus.memberJoined(name, peer.id(), member.asRoomMember().subject()));
             // Announced under the lock, so presence events leave in the order of the changes.
-            announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
+            announce(room, "join", member.asRoomMember(), Optional.of(peer.id()));
             return new JoinResult.Joined(name, list, false);
         } finally {
             room.lock().unlock();
@@ -426,7 +426,7 @@ public final class Hub implements HubStats {
                 retire(room);
             }
             // Under the lock, like the join's: a leave can never be announced before its join.
-            announce(name, "leave", member.asRoomMember(), Optional.empty());
+            announce(room, "leave", member.asRoomMember(), Optional.empty());
         } finally {
             room.lock().unlock();
         }
@@ -759,14 +759,32 @@ public final class Hub implements HubStats {
     }
 
     /** Queues a presence event on the room's lane without waiting; called with the room's lock held. */
-    private void announce(RoomName room, String event, RoomMember who, Optional<ConnectionId> excluded) {
-        if (state != State.RUNNING || !presence.announces(room)) {
+    private void announce(Room changed, String event, RoomMember who, Optional<ConnectionId> excluded) {
+        RoomName room = changed.name();
+        if (state != State.RUNNING || !presence.announces(room) || nobodyToTell(changed, excluded)) {
             return;
         }
         ObjectNode payload = codec.mapper().createObjectNode().put("event", event);
         payload.set("member", memberNode(who));
         // Under the room's lock (see the callers): never run the delivery here, always on the lane.
         broadcastRoom(room, Envelope.toRoom("presence", room, payload), excluded, Caller.HANDS_OFF);
+    }
+
+    /**
+     * Whether a presence event of {@code room} would reach no one: the bus is this process alone and
+     * the room has no member but the excluded one. Called with the room's lock held, so the check sees
+     * every member the change concerns; one who joins afterwards learns the room from its own
+     * {@code joined} reply (which lists a member who joined, and not one who left) and needs no event
+     * about a change before its time. Under churn (each connection alone in its room) this spares every join and
+     * every leave an encoded frame, a hand-off to a lane runner and its wake-up, for nobody. With a
+     * cluster bus the other nodes' members may be listening, so the event always goes out.
+     */
+    private boolean nobodyToTell(Room room, Optional<ConnectionId> excluded) {
+        if (!(bus instanceof InProcessClusterBus)) {
+            return false;
+        }
+        int members = room.memberMap().size();
+        return members == 0 || (members == 1 && excluded.isPresent() && room.memberMap().containsKey(excluded.get()));
     }
 
     private Envelope joinedEvent(RoomName room, List<RoomMember> list, int memberCount, Optional<String> replyId) {

@@ -5,12 +5,14 @@ import com.nimbusds.jose.JOSEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.Clock;
 import dev.roomcast.core.TokenCacheListener;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,9 +29,12 @@ import java.util.stream.Collectors;
  * The one verification path behind every token authenticator, whatever the algorithm: shape,
  * pinned {@code alg}, key, signature, then claims. The steps run in that order so that nothing about
  * a token's claims is judged (or revealed through a reason) before its signature is known to be
- * good. Every byte of the token is read by nimbus-jose-jwt ({@link SignedJWT#parse}, its verifiers
- * and its JSON parser); this class only orders the steps and names the refusals, so there is no
- * second parser to keep equal to the library. With a {@link VerifiedTokenCache}, a token accepted
+ * good. Every byte of the token is read by nimbus-jose-jwt ({@link JOSEObject#split},
+ * {@link JWSHeader#parse}, its verifiers and its JSON parser; {@link SignedJWT#parse} for an unencoded
+ * payload); this class only orders the steps, names the refusals and keeps the parsed header of each
+ * encoded header it met ({@link JwsHeaderCache}: an issuer signs every token with the same header, so a
+ * fresh token costs one header parse per issuer, not one per token), so there is no second parser to
+ * keep equal to the library. With a {@link VerifiedTokenCache}, a token accepted
  * before is answered from the cache, without parsing or a signature check, while its entry is valid
  * and its key is still the one the {@link KeySelector} returns. Never throws for a bad token and never
  * logs: a reason word is all that leaves this class. Thread-safe if its {@code KeySelector} is.
@@ -47,6 +52,8 @@ public final class SignedTokenVerifier {
     private final Clock clock;
     private final Optional<VerifiedTokenCache> cache;
     private final TokenCacheListener cacheListener;
+    /** Parsed headers by their encoded form: an issuer's tokens share one header, parsed once. */
+    private final JwsHeaderCache headers = new JwsHeaderCache();
 
     /**
      * A verifier that accepts only {@code allowedAlgorithms}, with keys from {@code keys}, answering
@@ -109,6 +116,39 @@ public final class SignedTokenVerifier {
     }
 
     private AuthResult verifyInFull(String token, Instant now, Optional<VerifiedTokenCache.TokenDigest> digest) {
+        Base64URL[] parts;
+        JWSHeader header;
+        try {
+            parts = JOSEObject.split(token);
+            header = parts.length == 3 ? headers.parse(parts[0]) : null;
+        } catch (ParseException e) {
+            return refusalOfUnparsable(token);
+        }
+        if (header == null || parts[2].toString().trim().isEmpty()) {
+            return refusalOfUnparsable(token); // what SignedJWT.parse refuses: not three parts, or no signature
+        }
+        if (!header.isBase64URLEncodePayload()) {
+            return verifyParsed(token, now, digest); // RFC 7797 unencoded payload: the library's own path
+        }
+        JWSAlgorithm algorithm = header.getAlgorithm();
+        if (!allowedAlgorithms.contains(algorithm.getName())) {
+            return Rejection.ALG_NOT_ALLOWED.result();
+        }
+        Optional<String> keyId = Optional.ofNullable(header.getKeyID());
+        Optional<JWSVerifier> verifier = keys.select(algorithm, keyId);
+        if (verifier.isEmpty()) {
+            return Rejection.UNKNOWN_KEY.result();
+        }
+        // The JWS signing input (RFC 7515 §5.2): the two encoded parts as sent, as the library composes it.
+        byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.UTF_8);
+        if (!signatureHolds(header, signingInput, parts[2], verifier.get())) {
+            return Rejection.BAD_SIGNATURE.result();
+        }
+        return checkClaims(new Payload(parts[1]), now, digest, algorithm, keyId, verifier.get());
+    }
+
+    /** The whole token through {@link SignedJWT#parse}, for the forms the header cache does not take. */
+    private AuthResult verifyParsed(String token, Instant now, Optional<VerifiedTokenCache.TokenDigest> digest) {
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -128,16 +168,22 @@ public final class SignedTokenVerifier {
         if (!signatureHolds(jwt, verifier.get())) {
             return Rejection.BAD_SIGNATURE.result();
         }
+        return checkClaims(jwt.getPayload(), now, digest, algorithm, keyId, verifier.get());
+    }
+
+    /** The claims of a token whose signature holds, remembered in the cache when accepted. */
+    private AuthResult checkClaims(Payload payload, Instant now, Optional<VerifiedTokenCache.TokenDigest> digest,
+                                   JWSAlgorithm algorithm, Optional<String> keyId, JWSVerifier verifier) {
         // The payload's own JSON object, not JWTClaimsSet: its typed getters coerce ill-typed claims
         // (see ClaimRules), and every ill-typed claim must be refused instead.
-        Map<String, Object> claims = jwt.getPayload().toJSONObject();
+        Map<String, Object> claims = payload.toJSONObject();
         if (claims == null) {
             return Rejection.MALFORMED.result();
         }
         Map<String, Object> plain = plainObject(claims);
         AuthResult result = rules.check(plain, now);
         if (result instanceof AuthResult.Authenticated accepted && digest.isPresent()) {
-            cache.orElseThrow().remember(digest.get(), accepted, ClaimRules.expiry(plain), algorithm, keyId, verifier.get(), now);
+            cache.orElseThrow().remember(digest.get(), accepted, ClaimRules.expiry(plain), algorithm, keyId, verifier, now);
         }
         return result;
     }
@@ -165,6 +211,15 @@ public final class SignedTokenVerifier {
         }
         return header.get("alg") instanceof String alg && allowedAlgorithms.contains(alg)
                 ? Rejection.MALFORMED.result() : Rejection.ALG_NOT_ALLOWED.result();
+    }
+
+    private static boolean signatureHolds(JWSHeader header, byte[] signingInput, Base64URL signature, JWSVerifier verifier) {
+        try {
+            return verifier.verify(header, signingInput, signature);
+        } catch (JOSEException e) {
+            // e.g. a critical header the verifier does not understand, or a signature of the wrong length
+            return false;
+        }
     }
 
     private static boolean signatureHolds(SignedJWT jwt, JWSVerifier verifier) {
