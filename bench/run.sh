@@ -10,6 +10,11 @@ fi
 if [[ -n "${JAVA_HOME:-}" ]]; then
   export PATH="$JAVA_HOME/bin:$PATH"
 fi
+# The independent comparison (Go client, gorilla hub vs the example jar) needs no Java build here.
+if [[ "${1:-}" == independent ]]; then
+  shift
+  exec bash bench/go/independent.sh "$@"
+fi
 # Build the framework and the bench module in one reactor (never `install`), so the class path
 # points at the modules just built rather than at whatever a local repository holds.
 ./mvnw -q -pl bench -am package -DskipTests dependency:build-classpath \

@@ -55,6 +55,7 @@ export default defineConfig({
             { slug: 'reference/environment-variables' },
             { slug: 'reference/error-codes' },
             { slug: 'reference/benchmarks' },
+            { slug: 'reference/conformance' },
           ],
         },
       ],

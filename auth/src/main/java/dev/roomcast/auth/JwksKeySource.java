@@ -1,8 +1,8 @@
 package dev.roomcast.auth;
 
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
 import dev.roomcast.auth.internal.JwkSetCache;
-import dev.roomcast.auth.internal.SignatureCheck;
 import dev.roomcast.core.Clock;
 import java.net.URI;
 import java.util.Optional;
@@ -53,8 +53,8 @@ public final class JwksKeySource implements AutoCloseable {
         cache.close();
     }
 
-    /** The signature check for {@code kid} and {@code algorithm}; may block for one fetch. */
-    Optional<SignatureCheck> check(String kid, JWSAlgorithm algorithm) {
+    /** The library verifier for {@code kid} and {@code algorithm}; may block for one fetch. */
+    Optional<JWSVerifier> check(String kid, JWSAlgorithm algorithm) {
         return cache.check(kid, algorithm);
     }
 }

@@ -3,16 +3,19 @@ package dev.roomcast.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dagger.Binds;
 import dagger.BindsInstance;
 import dagger.Component;
 import dagger.Module;
 import dagger.Provides;
+import dagger.multibindings.IntoSet;
 import dev.roomcast.core.AuthResult;
 import dev.roomcast.core.BroadcastAuthorizer;
 import dev.roomcast.core.CoreModule;
 import dev.roomcast.core.InvalidConfigException;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
+import dev.roomcast.core.TokenCacheListener;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +71,43 @@ class AuthModulesTest {
         }
     }
 
+    @Module
+    interface RecordingListenerModule {
+        @Binds
+        @IntoSet
+        TokenCacheListener recording(RecordingCacheListener listener);
+    }
+
+    @Singleton
+    @Component(modules = {CoreModule.class, Hs256AuthModule.class, RecordingListenerModule.class})
+    interface Hs256WithListenerComponent {
+        TokenAuthenticator tokenAuthenticator();
+
+        @Component.Factory
+        interface Factory {
+            Hs256WithListenerComponent create(@BindsInstance RoomcastConfig config, @BindsInstance RecordingCacheListener listener);
+        }
+    }
+
+    @Module
+    interface NoCacheModule {
+        @Provides
+        static TokenCachePolicy tokenCachePolicy() {
+            return TokenCachePolicy.disabled();
+        }
+    }
+
+    @Singleton
+    @Component(modules = {CoreModule.class, Hs256AuthModule.class, RecordingListenerModule.class, NoCacheModule.class})
+    interface Hs256WithoutCacheComponent {
+        TokenAuthenticator tokenAuthenticator();
+
+        @Component.Factory
+        interface Factory {
+            Hs256WithoutCacheComponent create(@BindsInstance RoomcastConfig config, @BindsInstance RecordingCacheListener listener);
+        }
+    }
+
     private static RoomcastConfig.Builder config() {
         return RoomcastConfig.builder().tokenSecret(Tokens.SECRET);
     }
@@ -94,6 +134,33 @@ class AuthModulesTest {
                 .isEqualTo(AuthResult.rejected("wrong_issuer"));
         assertThat(component.tokenAuthenticator().authenticate(mint(TokenRules.of("https://idp.example", "roomcast"))))
                 .isInstanceOf(AuthResult.Authenticated.class);
+    }
+
+    @Test
+    void hs256ModuleCachesTokensByDefaultAndTellsTheContributedListeners() {
+        RecordingCacheListener listener = new RecordingCacheListener();
+        TokenAuthenticator authenticator = DaggerAuthModulesTest_Hs256WithListenerComponent.factory()
+                .create(config().build(), listener).tokenAuthenticator();
+        String token = mint(TokenRules.defaults());
+
+        authenticator.authenticate(token);
+        authenticator.authenticate(token);
+
+        assertThat(listener.misses()).isEqualTo(1);
+        assertThat(listener.hits()).isEqualTo(1);
+    }
+
+    @Test
+    void aBoundDisabledCachePolicyTurnsTheCacheOff() {
+        RecordingCacheListener listener = new RecordingCacheListener();
+        TokenAuthenticator authenticator = DaggerAuthModulesTest_Hs256WithoutCacheComponent.factory()
+                .create(config().build(), listener).tokenAuthenticator();
+        String token = mint(TokenRules.defaults());
+
+        assertThat(authenticator.authenticate(token)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(authenticator.authenticate(token)).isInstanceOf(AuthResult.Authenticated.class);
+
+        assertThat(listener.hits() + listener.misses()).isZero();
     }
 
     @Test

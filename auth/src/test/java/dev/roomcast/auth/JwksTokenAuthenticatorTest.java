@@ -193,6 +193,29 @@ class JwksTokenAuthenticatorTest {
     }
 
     @Test
+    void aCachedTokenStopsVerifyingWhenItsKeyLeavesTheSetThoughItsEntryIsStillYoung() {
+        RecordingCacheListener listener = new RecordingCacheListener();
+        JwksTokenAuthenticator cached = new JwksTokenAuthenticator(keys, TokenRules.defaults(),
+                TokenCachePolicy.of(100, TokenCachePolicy.MAX_AGE), listener, clock);
+        servedSet.set(jwkSet(rsa(KEY_A, "A"), rsa(KEY_B, "B")));
+        String tokenA = Tokens.rs256(KEY_A, "A", claims);
+        String tokenB = Tokens.rs256(KEY_B, "B", claims);
+        cached.authenticate(tokenA);
+        cached.authenticate(tokenB);
+        assertThat(cached.authenticate(tokenA)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(listener.hits()).isEqualTo(1);
+        servedSet.set(jwkSet(rsa(KEY_B, "B")));
+
+        clock.advance(TTL);
+
+        assertThat(cached.authenticate(tokenA)).isEqualTo(AuthResult.rejected("unknown_key"));
+        assertThat(cached.authenticate(tokenB)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(cached.authenticate(tokenB)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(listener.hits()).as("B verified again once after the fetch, then cached").isEqualTo(2);
+        assertThat(requests).hasValue(2);
+    }
+
+    @Test
     void failedRefreshKeepsServingTheLastGoodSetAndLogsWithoutTheToken() {
         logs = captureLogs();
         String token = Tokens.rs256(KEY_A, "A", claims);

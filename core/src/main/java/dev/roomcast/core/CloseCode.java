@@ -9,6 +9,11 @@ public enum CloseCode {
     NORMAL(1000),
     /** 1001: the server is going away (shutdown). */
     GOING_AWAY(1001),
+    /**
+     * 1002: the client broke RFC 6455 itself, e.g. an unmasked frame, a reserved opcode or RSV bit,
+     * a control frame over 125 bytes or fragmented, an invalid close code. The transport detects these.
+     */
+    PROTOCOL_ERROR(1002),
     /** 1003: the client sent a data type the server does not accept (binary frames). */
     UNSUPPORTED_DATA(1003),
     /** 1007: a text message was not valid UTF-8. */

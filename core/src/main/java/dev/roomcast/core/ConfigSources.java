@@ -57,6 +57,27 @@ public final class ConfigSources {
         }
     }
 
+    /**
+     * {@code name} as a finite number above 0 (decimals allowed, such as {@code 0.5}), if set; anything
+     * else (text, 0, a negative number, {@code NaN}, {@code Infinity}) fails naming the variable.
+     */
+    public Optional<Double> positiveNumber(String name) {
+        Optional<String> raw = string(name);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        double value;
+        try {
+            value = Double.parseDouble(raw.get());
+        } catch (NumberFormatException e) {
+            value = Double.NaN;
+        }
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new InvalidConfigException(java.util.List.of(name + ": expected a number > 0 but was '" + raw.get() + "'"));
+        }
+        return Optional.of(value);
+    }
+
     /** {@code name} as a boolean ({@code true}/{@code false}), or {@code fallback}. */
     public boolean bool(String name, boolean fallback) {
         Optional<String> raw = string(name);

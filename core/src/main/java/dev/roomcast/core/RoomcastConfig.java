@@ -51,6 +51,9 @@ public final class RoomcastConfig {
     private final boolean adminBroadcastEnabled;
     private final Optional<byte[]> adminBroadcastSecret;
     private final Duration shutdownTimeout;
+    private final int shutdownBatches;
+    private final double shutdownSpread;
+    private final Duration shutdownReconnectWindow;
 
     private RoomcastConfig(Builder b) {
         this.host = b.host;
@@ -80,6 +83,9 @@ public final class RoomcastConfig {
         this.adminBroadcastEnabled = b.adminBroadcastEnabled;
         this.adminBroadcastSecret = b.adminBroadcastSecret.map(byte[]::clone);
         this.shutdownTimeout = b.shutdownTimeout;
+        this.shutdownBatches = b.shutdownBatches;
+        this.shutdownSpread = b.shutdownSpread;
+        this.shutdownReconnectWindow = b.shutdownReconnectWindow;
     }
 
     /** A builder holding the defaults. */
@@ -122,6 +128,9 @@ public final class RoomcastConfig {
         b.adminBroadcastEnabled = this.adminBroadcastEnabled;
         b.adminBroadcastSecret = this.adminBroadcastSecret;
         b.shutdownTimeout = this.shutdownTimeout;
+        b.shutdownBatches = this.shutdownBatches;
+        b.shutdownSpread = this.shutdownSpread;
+        b.shutdownReconnectWindow = this.shutdownReconnectWindow;
         return b;
     }
 
@@ -215,6 +224,15 @@ public final class RoomcastConfig {
         return inboundBurst;
     }
 
+    /**
+     * {@link #inboundRatePerSecond()} and {@link #inboundBurst()} as one value: the rate every
+     * connection gets under {@link InboundRatePolicy#uniform(RoomcastConfig)}, and the usual fallback
+     * of a policy that gives some identities another.
+     */
+    public InboundRate inboundRate() {
+        return InboundRate.of(inboundRatePerSecond, inboundBurst);
+    }
+
     /** Whether room members receive {@code presence} events when others join or leave. Default on. */
     public boolean presenceEnabled() {
         return presenceEnabled;
@@ -261,6 +279,34 @@ public final class RoomcastConfig {
     }
 
     /**
+     * In how many batches a graceful shutdown closes the connections, so that clients do not all
+     * lose their connection, and reconnect, at the same moment. Batches start at even intervals,
+     * with jitter, over the first {@link #shutdownSpread()} of the deadline; 1 closes every
+     * connection at once. Default 10; 1..10,000.
+     */
+    public int shutdownBatches() {
+        return shutdownBatches;
+    }
+
+    /**
+     * The share of the shutdown deadline over which the {@link #shutdownBatches()} start; the rest is
+     * left for the last batch to drain its queues. Default 0.5 (a 10 s deadline closes batches over
+     * its first 5 s); in (0, 1].
+     */
+    public double shutdownSpread() {
+        return shutdownSpread;
+    }
+
+    /**
+     * How far the {@code reconnectAfterMs} hint of the {@code shutdown} event is spread: each
+     * connection is told to reconnect its batch's close time plus a random delay of up to this much
+     * after the event. Default 10 s; zero or more (zero: the hint is the batch's close time).
+     */
+    public Duration shutdownReconnectWindow() {
+        return shutdownReconnectWindow;
+    }
+
+    /**
      * Checks every rule and throws {@link InvalidConfigException} listing all violations, each naming
      * the field and the rule. Called by {@link Builder#build()}.
      */
@@ -286,6 +332,15 @@ public final class RoomcastConfig {
         positiveDuration(v, "pingPeriod", pingPeriod);
         positiveDuration(v, "pongWait", pongWait);
         positiveDuration(v, "shutdownTimeout", shutdownTimeout);
+        if (shutdownBatches < 1 || shutdownBatches > 10_000) {
+            v.add("shutdownBatches: expected 1..10000 but was " + shutdownBatches);
+        }
+        if (!(shutdownSpread > 0 && shutdownSpread <= 1)) {
+            v.add("shutdownSpread: expected a share in (0, 1] but was " + shutdownSpread);
+        }
+        if (shutdownReconnectWindow == null || shutdownReconnectWindow.isNegative()) {
+            v.add("shutdownReconnectWindow: expected a duration >= 0 but was " + shutdownReconnectWindow);
+        }
         if (pingPeriod != null && pongWait != null && pingPeriod.compareTo(pongWait) >= 0) {
             v.add("pingPeriod: expected less than pongWait (" + pongWait + ") but was " + pingPeriod);
         }
@@ -357,7 +412,9 @@ public final class RoomcastConfig {
                 + ", queryTokenEnabled=" + queryTokenEnabled + ", allowUnauthenticated=" + allowUnauthenticated
                 + ", tokenSecret=" + (tokenSecret.isPresent() ? "<set>" : "<none>")
                 + ", adminBroadcastEnabled=" + adminBroadcastEnabled
-                + ", adminBroadcastSecret=" + (adminBroadcastSecret.isPresent() ? "<set>" : "<none>") + "]";
+                + ", adminBroadcastSecret=" + (adminBroadcastSecret.isPresent() ? "<set>" : "<none>")
+                + ", shutdownTimeout=" + shutdownTimeout + ", shutdownBatches=" + shutdownBatches
+                + ", shutdownSpread=" + shutdownSpread + ", shutdownReconnectWindow=" + shutdownReconnectWindow + "]";
     }
 
     /** Collects settings; {@link #build()} validates them. Not thread-safe. */
@@ -389,6 +446,9 @@ public final class RoomcastConfig {
         private boolean adminBroadcastEnabled = false;
         private Optional<byte[]> adminBroadcastSecret = Optional.empty();
         private Duration shutdownTimeout = Duration.ofSeconds(10);
+        private int shutdownBatches = 10;
+        private double shutdownSpread = 0.5;
+        private Duration shutdownReconnectWindow = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -569,6 +629,24 @@ public final class RoomcastConfig {
         /** See {@link RoomcastConfig#shutdownTimeout()}. */
         public Builder shutdownTimeout(Duration value) {
             this.shutdownTimeout = value;
+            return this;
+        }
+
+        /** See {@link RoomcastConfig#shutdownBatches()}. */
+        public Builder shutdownBatches(int value) {
+            this.shutdownBatches = value;
+            return this;
+        }
+
+        /** See {@link RoomcastConfig#shutdownSpread()}. */
+        public Builder shutdownSpread(double value) {
+            this.shutdownSpread = value;
+            return this;
+        }
+
+        /** See {@link RoomcastConfig#shutdownReconnectWindow()}. */
+        public Builder shutdownReconnectWindow(Duration value) {
+            this.shutdownReconnectWindow = value;
             return this;
         }
 

@@ -23,6 +23,24 @@ class ConfigSourcesTest {
     }
 
     @Test
+    void aPositiveNumberMayHaveDecimalsAndIsEmptyWhenUnset() {
+        ConfigSources s = new ConfigSources(Map.of("ROOMCAST_INBOUND_RATE", "2500", "ROOMCAST_PUBLISHER_RATE", "0.5"), Map.of());
+        assertThat(s.positiveNumber("ROOMCAST_INBOUND_RATE")).contains(2500.0);
+        assertThat(s.positiveNumber("ROOMCAST_PUBLISHER_RATE")).contains(0.5);
+        assertThat(s.positiveNumber("ROOMCAST_MISSING")).isEmpty();
+    }
+
+    @Test
+    void zeroNegativeTextAndInfiniteNumbersFailNamingTheVariable() {
+        for (String bad : new String[] {"0", "-1", "fast", "NaN", "Infinity", "1e400"}) {
+            ConfigSources s = new ConfigSources(Map.of("ROOMCAST_INBOUND_RATE", bad), Map.of());
+            assertThatThrownBy(() -> s.positiveNumber("ROOMCAST_INBOUND_RATE"))
+                    .isInstanceOf(InvalidConfigException.class)
+                    .hasMessageContaining("ROOMCAST_INBOUND_RATE: expected a number > 0 but was '" + bad + "'");
+        }
+    }
+
+    @Test
     void blankValuesCountAsUnset() {
         ConfigSources s = new ConfigSources(Map.of("ROOMCAST_TOKEN_SECRET", "  "), Map.of());
         assertThat(s.secret("ROOMCAST_TOKEN_SECRET")).isEmpty();

@@ -34,6 +34,48 @@ class RoomcastConfigTest {
         assertThat(c.allowUnauthenticated()).isFalse();
         assertThat(c.tokenSecret()).isEmpty();
         assertThat(c.adminBroadcastSecret()).isEmpty();
+        assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.shutdownBatches()).isEqualTo(10);
+        assertThat(c.shutdownSpread()).isEqualTo(0.5);
+        assertThat(c.shutdownReconnectWindow()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void shutdownBatchesAreAcceptedFrom1To10000AndRejectedJustOutside() {
+        assertThat(RoomcastConfig.builder().shutdownBatches(1).build().shutdownBatches()).isEqualTo(1);
+        assertThat(RoomcastConfig.builder().shutdownBatches(10_000).build().shutdownBatches()).isEqualTo(10_000);
+        assertThatThrownBy(() -> RoomcastConfig.builder().shutdownBatches(0).build())
+                .hasMessageContaining("shutdownBatches: expected 1..10000 but was 0");
+        assertThatThrownBy(() -> RoomcastConfig.builder().shutdownBatches(10_001).build())
+                .hasMessageContaining("shutdownBatches: expected 1..10000 but was 10001");
+    }
+
+    @Test
+    void aShutdownSpreadOfOneIsAcceptedAndZeroOrMoreThanOneRejected() {
+        assertThat(RoomcastConfig.builder().shutdownSpread(1.0).build().shutdownSpread()).isEqualTo(1.0);
+        assertThatThrownBy(() -> RoomcastConfig.builder().shutdownSpread(0).build())
+                .hasMessageContaining("shutdownSpread: expected a share in (0, 1] but was 0.0");
+        assertThatThrownBy(() -> RoomcastConfig.builder().shutdownSpread(1.01).build())
+                .hasMessageContaining("shutdownSpread: expected a share in (0, 1] but was 1.01");
+        assertThatThrownBy(() -> RoomcastConfig.builder().shutdownSpread(Double.NaN).build())
+                .hasMessageContaining("shutdownSpread: expected a share in (0, 1] but was NaN");
+    }
+
+    @Test
+    void aZeroReconnectWindowIsAcceptedAndANegativeOneRejected() {
+        assertThat(RoomcastConfig.builder().shutdownReconnectWindow(Duration.ZERO).build().shutdownReconnectWindow())
+                .isZero();
+        assertThatThrownBy(() -> RoomcastConfig.builder().shutdownReconnectWindow(Duration.ofMillis(-1)).build())
+                .hasMessageContaining("shutdownReconnectWindow: expected a duration >= 0 but was PT-0.001S");
+    }
+
+    @Test
+    void theShutdownSettingsSurviveToBuilder() {
+        RoomcastConfig c = RoomcastConfig.builder().shutdownBatches(4).shutdownSpread(0.8)
+                .shutdownReconnectWindow(Duration.ofSeconds(3)).build().toBuilder().build();
+        assertThat(c.shutdownBatches()).isEqualTo(4);
+        assertThat(c.shutdownSpread()).isEqualTo(0.8);
+        assertThat(c.shutdownReconnectWindow()).isEqualTo(Duration.ofSeconds(3));
     }
 
     @Test

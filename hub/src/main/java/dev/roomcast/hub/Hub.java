@@ -21,6 +21,7 @@ import dev.roomcast.core.SendBehavior;
 import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
+import dev.roomcast.hub.internal.DrainPlan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * ({@link ShardedFanout}); its future then completes later, on the lane.
  *
  * <p><b>States.</b> <em>running</em>; <em>shutting down</em> ({@link #shutdown}: new connections, joins
- * and broadcasts refused, members told and closed after their queues drain); <em>stopped</em>
+ * and broadcasts refused, members told when to reconnect and closed in batches after their queues
+ * drain); <em>stopped</em>
  * ({@link #stop}: workers ended, remaining members closed). Both are idempotent.
  *
  * <p>Thread-safe. Membership changes take the room's lock; broadcasts take no lock.
@@ -833,15 +836,30 @@ public final class Hub implements HubStats {
     // ---- lifecycle -----------------------------------------------------------------------------
 
     /**
-     * Shuts down gracefully: refuses new connections, joins and broadcasts; sends every member a
-     * {@code shutdown} event and asks it to close with 1001 once its queue has drained; waits until
-     * all have gone or {@code deadline} passes; closes whoever is left; then {@link #stop()}s.
-     * Idempotent: a second call only waits (up to its own deadline) for the first to finish its part,
-     * and reports nothing notified or forced.
+     * Shuts down gracefully, with fresh randomness for the jitter; see
+     * {@link #shutdown(Duration, RandomGenerator)}.
      */
     public ShutdownResult shutdown(Duration deadline) {
-        long end = System.nanoTime() + deadline.toNanos();
-        int notified = 0;
+        return shutdown(deadline, RandomGenerator.of("L64X128MixRandom"));
+    }
+
+    /**
+     * Shuts down gracefully: refuses new connections, joins and broadcasts; sends every member a
+     * {@code shutdown} event whose {@code reconnectAfterMs} tells it when to reconnect; closes the
+     * members with 1001 in {@code shutdownBatches} batches spread, with jitter, over the first
+     * {@code shutdownSpread} of {@code deadline} (each member's close waits until its queue has
+     * drained); waits until all have gone or {@code deadline} passes; closes whoever is left; then
+     * {@link #stop()}s. Blocks the calling thread for up to {@code deadline} (less once every member
+     * has gone). Idempotent: a second call only waits (up to its own deadline) for the first to
+     * finish its part, and reports nothing notified or forced.
+     *
+     * @param jitter where the batches' jitter, the order of members in batches and the reconnect hints
+     *               come from (seed it for a repeatable shutdown)
+     */
+    public ShutdownResult shutdown(Duration deadline, RandomGenerator jitter) {
+        Objects.requireNonNull(jitter, "jitter");
+        long started = System.nanoTime();
+        long end = started + deadline.toNanos();
         boolean first;
         synchronized (this) {
             first = state == State.RUNNING;
@@ -853,14 +871,30 @@ public final class Hub implements HubStats {
             awaitStopped(end);
             return new ShutdownResult(0, 0);
         }
-        Frame notice = codec.encode(Envelope.of("shutdown",
-                codec.mapper().createObjectNode().put("reason", "server shutting down")));
+        List<Member> everyone = new ArrayList<>(members.values());
+        DrainPlan plan = DrainPlan.of(everyone.size(), deadline, config.shutdownBatches(), config.shutdownSpread(),
+                config.shutdownReconnectWindow(), jitter);
+        for (int i = 0; i < everyone.size(); i++) {
+            // Each member has its own hint, so each gets its own frame; never wait on a full queue
+            // here: a slow member still gets its 1001 after draining.
+            everyone.get(i).peer().trySend(codec.encode(Envelope.of("shutdown", codec.mapper().createObjectNode()
+                    .put("reason", "server shutting down").put("reconnectAfterMs", plan.reconnectAfterMs(i)))));
+        }
+        List<List<Member>> batches = new ArrayList<>(plan.batchCount());
+        for (int b = 0; b < plan.batchCount(); b++) {
+            batches.add(new ArrayList<>());
+        }
+        for (int i = 0; i < everyone.size(); i++) {
+            batches.get(plan.batchOf(i)).add(everyone.get(i));
+        }
         CloseReason goingAway = CloseReason.of(CloseCode.GOING_AWAY, "server shutting down");
-        for (Member m : members.values()) {
-            // Never wait on a full queue here: a slow member still gets its 1001 after draining.
-            m.peer().trySend(notice);
-            m.peer().closeAfterDrain(goingAway);
-            notified++;
+        for (int b = 0; b < batches.size(); b++) {
+            if (!awaitEmpty(Math.min(end, started + plan.batchStart(b).toNanos()))) {
+                break; // everyone has gone already (their own close, or stop())
+            }
+            for (Member m : batches.get(b)) {
+                m.peer().closeAfterDrain(goingAway);
+            }
         }
         awaitEmpty(end);
         int forced = 0;
@@ -869,21 +903,24 @@ public final class Hub implements HubStats {
             forced++;
         }
         stop();
-        return new ShutdownResult(notified, forced);
+        return new ShutdownResult(everyone.size(), forced);
     }
 
-    private void awaitEmpty(long endNanos) {
+    /** Waits until no member is left or {@code endNanos} passes; true if members are still connected. */
+    private boolean awaitEmpty(long endNanos) {
         emptyLock.lock();
         try {
             while (!members.isEmpty()) {
                 long left = endNanos - System.nanoTime();
                 if (left <= 0) {
-                    return;
+                    return true;
                 }
                 becameEmpty.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
             }
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return !members.isEmpty();
         } finally {
             emptyLock.unlock();
         }

@@ -1224,7 +1224,10 @@ class HubTest {
 
             assertThat(result).isEqualTo(new Hub.ShutdownResult(3, 1));
             for (RecordingPeer p : List.of(alice, bob)) {
-                assertThat(p.assertPushed("shutdown").payload().get("reason").asText()).isEqualTo("server shutting down");
+                var notice = p.assertPushed("shutdown").payload();
+                assertThat(notice.get("reason").asText()).isEqualTo("server shutting down");
+                // Batches start within the first half of the 300 ms; hints add up to the 10 s window.
+                assertThat(notice.get("reconnectAfterMs").asLong()).isBetween(0L, 150L + 10_000L);
                 p.assertClosed(CloseCode.GOING_AWAY);
                 assertThat(p.wasClosedWithoutDrain()).as("%s drained before closing", p).isFalse();
             }

@@ -9,6 +9,7 @@ import dev.roomcast.core.HubListener;
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.SendResult;
+import dev.roomcast.core.TokenCacheListener;
 import dev.roomcast.core.UpgradeRecord;
 import dev.roomcast.core.WriteRecord;
 import dev.roomcast.observability.internal.BoundedLabels;
@@ -24,13 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records what connections and the hub do as Micrometer meters ({@link RoomcastMeter} lists them):
- * one listener for both ports, so a service adds it to both listener sets. Every callback only
+ * Records what connections, the hub and the token authenticator's cache do as Micrometer meters
+ * ({@link RoomcastMeter} lists them): one listener for the three ports, so a service adds it to each
+ * listener set. Every callback only
  * updates counters and histograms (lock-free, no I/O), so it is safe on I/O threads; it never throws,
  * and label values are bounded (see {@link RoomcastMeter}). The gauges of the hub's current load are
  * {@link HubGauges}.
  */
-public final class MetricsListener implements ConnectionListener, HubListener {
+public final class MetricsListener implements ConnectionListener, HubListener, TokenCacheListener {
     private static final Logger log = LoggerFactory.getLogger(MetricsListener.class);
 
     private static final Duration[] FAST_DURATIONS = durations(0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500,
@@ -66,6 +68,8 @@ public final class MetricsListener implements ConnectionListener, HubListener {
     private final Counter heartbeatTimeouts;
     private final Meter.MeterProvider<Counter> authFailures;
     private final Meter.MeterProvider<Counter> roomDenied;
+    private final Counter tokenCacheHits;
+    private final Counter tokenCacheMisses;
 
     /**
      * Registers the meters in {@code registry}.
@@ -100,6 +104,9 @@ public final class MetricsListener implements ConnectionListener, HubListener {
         heartbeatTimeouts = counter(registry, RoomcastMeter.HEARTBEAT_TIMEOUTS).withTags();
         authFailures = counter(registry, RoomcastMeter.AUTH_FAILURES);
         roomDenied = counter(registry, RoomcastMeter.ROOM_ACCESS_DENIED);
+        // Registered now, so a dashboard shows 0 rather than nothing (also when no cache reports).
+        tokenCacheHits = counter(registry, RoomcastMeter.TOKEN_CACHE_HITS).withTags();
+        tokenCacheMisses = counter(registry, RoomcastMeter.TOKEN_CACHE_MISSES).withTags();
         if (!labels.roomLabelsEnabled()) {
             // Present from the start, so a dashboard shows 0 rather than nothing.
             joins.withTags();
@@ -220,6 +227,18 @@ public final class MetricsListener implements ConnectionListener, HubListener {
             roomTagged(broadcastDuration, broadcast.room(), "scope", scope).record(broadcast.duration());
             roomTagged(broadcastRecipients, broadcast.room(), "scope", scope).record(broadcast.result().attempted());
         });
+    }
+
+    // ---- token cache ---------------------------------------------------------------------------
+
+    @Override
+    public void onTokenCacheHit() {
+        safely(tokenCacheHits::increment);
+    }
+
+    @Override
+    public void onTokenCacheMiss() {
+        safely(tokenCacheMisses::increment);
     }
 
     // ---- helpers -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.HttpRoute;
 import dev.roomcast.core.HubListener;
 import dev.roomcast.core.HubStats;
+import dev.roomcast.core.TokenCacheListener;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -21,7 +22,8 @@ import java.util.Set;
 
 /**
  * Publishes metrics and health: the {@link PrometheusMetrics} registry (JVM and process meters bound),
- * the {@link MetricsListener} into both the {@link ConnectionListener} and {@link HubListener} sets,
+ * the {@link MetricsListener} into the {@link ConnectionListener}, {@link HubListener} and
+ * {@link TokenCacheListener} sets (the last read by {@code auth}'s token modules, if installed),
  * and the {@code /metrics}, {@code /health} and {@code /ready} {@link HttpRoute}s. It consumes the
  * bound {@link HubStats} and {@link EventRouter}, an optional {@link MetricsOptions} (default: no room
  * labels) and the set of {@link HealthCheck}s other modules contribute {@code @IntoSet} (may be empty).
@@ -55,6 +57,10 @@ public interface ObservabilityModule {
     @Binds
     @IntoSet
     HubListener metricsHubListener(MetricsListener listener);
+
+    @Binds
+    @IntoSet
+    TokenCacheListener metricsTokenCacheListener(MetricsListener listener);
 
     /**
      * {@code /health}, {@code /ready} and {@code /metrics}. The hub's gauges are bound here rather than

@@ -68,7 +68,11 @@ public enum RoomcastMeter {
     AUTH_FAILURES("roomcast.auth.failures", Kind.COUNTER, "", List.of("reason"),
             "Upgrades refused for their token, by reason: `missing`, or the authenticator's word (`expired`, `bad_signature`, ...)."),
     ROOM_ACCESS_DENIED("roomcast.room.access.denied", Kind.COUNTER, "", List.of("code"),
-            "Room authorizer refusals: `ROOM_FORBIDDEN`, or `RATE_LIMITED` when room-password guessing is throttled.");
+            "Room authorizer refusals: `ROOM_FORBIDDEN`, or `RATE_LIMITED` when room-password guessing is throttled."),
+    TOKEN_CACHE_HITS("roomcast.token.cache.hits", Kind.COUNTER, "", List.of(),
+            "Tokens answered from the token authenticator's cache of verified tokens, without a signature check."),
+    TOKEN_CACHE_MISSES("roomcast.token.cache.misses", Kind.COUNTER, "", List.of(),
+            "Tokens not in that cache (new, evicted, or past the entry's `exp` or maximum age), so verified in full; refused tokens count here.");
 
     /** The kind of a meter, which decides its Prometheus suffixes. */
     public enum Kind {

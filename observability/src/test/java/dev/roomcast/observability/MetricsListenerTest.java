@@ -127,6 +127,22 @@ class MetricsListenerTest {
     }
 
     @Test
+    void tokenCacheHitsAndMissesMoveTheirCountersOnAScrape() {
+        MetricsListener l = listener(MetricsOptions.defaults());
+        PrometheusText before = scrape();
+        assertThat(before.value("roomcast_token_cache_hits_total")).isZero();
+        assertThat(before.value("roomcast_token_cache_misses_total")).isZero();
+
+        l.onTokenCacheMiss();
+        l.onTokenCacheHit();
+        l.onTokenCacheHit();
+
+        PrometheusText after = scrape();
+        assertThat(after.value("roomcast_token_cache_hits_total")).isEqualTo(2);
+        assertThat(after.value("roomcast_token_cache_misses_total")).isEqualTo(1);
+    }
+
+    @Test
     void eventTypesOutsideTheRouterAreLabelledOther() {
         MetricsListener l = listener(MetricsOptions.defaults());
         l.onEventHandled(PEER, event("join", EventRecord.Outcome.HANDLED));

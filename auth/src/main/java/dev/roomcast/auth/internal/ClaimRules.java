@@ -38,7 +38,8 @@ public record ClaimRules(Optional<String> issuer, Optional<String> audience, Dur
 
     /**
      * Checks {@code claims} at {@code now} and maps them to an identity, or names the first rule broken.
-     * The claims are plain values, as {@link TokenJson#claims} reads them; they become the identity's claims.
+     * The claims are plain values (maps, lists, strings, {@code Long}, {@code Double}, {@code Boolean}),
+     * as the verifier copies them from the library's JSON object; they become the identity's claims.
      */
     public AuthResult check(Map<String, Object> claims, Instant now) {
         Object exp = claims.get("exp");
@@ -72,6 +73,15 @@ public record ClaimRules(Optional<String> issuer, Optional<String> audience, Dur
             return Rejection.MISSING_SUBJECT.result();
         }
         return AuthResult.authenticated(identity((String) sub, claims, roles));
+    }
+
+    /**
+     * The instant of {@code claims}' {@code exp}, if it has one, for claims that {@link #check} accepted
+     * (so an {@code exp} present is a valid NumericDate). Without the clock skew: a cache entry ends at
+     * the token's own expiry.
+     */
+    public static Optional<Instant> expiry(Map<String, Object> claims) {
+        return claims.get("exp") instanceof Number exp ? Optional.of(instant(exp)) : Optional.empty();
     }
 
     private static Identity identity(String subject, Map<String, Object> claims, Object roles) {

@@ -2,6 +2,7 @@ package dev.roomcast.auth.internal;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
@@ -41,8 +42,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A cached JWK set fetched over HTTP(S), turned into ready signature checks keyed by {@code kid} and
- * algorithm. Only RSA keys of 2048 bits or more (RS256) and EC P-256 keys (ES256) become checks;
+ * A cached JWK set fetched over HTTP(S), turned into ready library verifiers keyed by {@code kid} and
+ * algorithm. Only RSA keys of 2048 bits or more (RS256) and EC P-256 keys (ES256) become verifiers (a fetch makes new ones, so cached tokens are verified again once after it);
  * symmetric ({@code oct}) keys in the set are ignored, so a published HMAC key can never be used to
  * accept an HS-signed token. The set is fetched lazily, on the calling thread: when none is cached,
  * when the cached one is older than the TTL, and when a token names an unknown {@code kid} — but never
@@ -90,8 +91,8 @@ public final class JwkSetCache implements AutoCloseable {
                 .build();
     }
 
-    /** The signature check for {@code kid} and {@code algorithm}, fetching the set first if it is due; may block for one fetch. */
-    public Optional<SignatureCheck> check(String kid, JWSAlgorithm algorithm) {
+    /** The verifier for {@code kid} and {@code algorithm}, fetching the set first if it is due; may block for one fetch. */
+    public Optional<JWSVerifier> check(String kid, JWSAlgorithm algorithm) {
         KeyRef ref = new KeyRef(kid, algorithm.getName());
         Snapshot current = snapshot;
         if (current == null || isStale(current)) {
@@ -190,8 +191,8 @@ public final class JwkSetCache implements AutoCloseable {
         return clock.nanoTime() - s.fetchedAtNanos >= cacheTtlNanos;
     }
 
-    private static Map<KeyRef, SignatureCheck> checks(JWKSet set) {
-        Map<KeyRef, SignatureCheck> checks = new HashMap<>();
+    private static Map<KeyRef, JWSVerifier> checks(JWKSet set) {
+        Map<KeyRef, JWSVerifier> checks = new HashMap<>();
         for (JWK jwk : set.getKeys()) {
             if (jwk.getKeyID() == null || !usableForVerifying(jwk)) {
                 continue;
@@ -199,10 +200,10 @@ public final class JwkSetCache implements AutoCloseable {
             try {
                 if (jwk instanceof RSAKey rsa && rsa.size() >= 2048 && algorithmFits(jwk, JWSAlgorithm.RS256)) {
                     checks.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.RS256.getName()),
-                            new LibrarySignatureCheck(new RSASSAVerifier(rsa.toRSAPublicKey())));
+                            new RSASSAVerifier(rsa.toRSAPublicKey()));
                 } else if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && algorithmFits(jwk, JWSAlgorithm.ES256)) {
                     checks.putIfAbsent(new KeyRef(jwk.getKeyID(), JWSAlgorithm.ES256.getName()),
-                            new LibrarySignatureCheck(new ECDSAVerifier(ec.toECPublicKey())));
+                            new ECDSAVerifier(ec.toECPublicKey()));
                 } else {
                     LOG.debug("JWK set key {} skipped: not an RSA (2048+ bits) or EC P-256 key for RS256/ES256", jwk.getKeyID());
                 }
@@ -273,6 +274,6 @@ public final class JwkSetCache implements AutoCloseable {
     private record KeyRef(String kid, String algorithm) {
     }
 
-    private record Snapshot(Map<KeyRef, SignatureCheck> checks, long fetchedAtNanos) {
+    private record Snapshot(Map<KeyRef, JWSVerifier> checks, long fetchedAtNanos) {
     }
 }

@@ -7,6 +7,7 @@ import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.HttpRoute;
+import dev.roomcast.core.InboundRatePolicy;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
@@ -23,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.random.RandomGenerator;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -53,6 +55,7 @@ public final class RoomcastServer {
     private final EnvelopeCodec codec;
     private final EventRouter router;
     private final Optional<TokenAuthenticator> tokens;
+    private final InboundRatePolicy inboundRates;
     private final RoomAuthorizer roomAuthorizer;
     private final Optional<BroadcastAuthorizer> broadcastAuthorizer;
     private final List<ConnectionListener> listeners;
@@ -69,7 +72,8 @@ public final class RoomcastServer {
     private volatile int boundPort = -1;
 
     /**
-     * Creates a server; nothing is bound until {@link #start()}.
+     * Creates a server whose every connection may send at the configured inbound rate
+     * ({@link InboundRatePolicy#uniform(RoomcastConfig)}); nothing is bound until {@link #start()}.
      *
      * @param tokens              verifies bearer tokens; may be empty only when {@code allowUnauthenticated} is on
      * @param roomAuthorizer      decides room entry at the upgrade and on {@code join}
@@ -81,11 +85,30 @@ public final class RoomcastServer {
                           Optional<TokenAuthenticator> tokens, RoomAuthorizer roomAuthorizer,
                           Optional<BroadcastAuthorizer> broadcastAuthorizer, Collection<ConnectionListener> listeners,
                           Collection<HttpRoute> routes, Clock clock) {
+        this(config, hub, codec, router, tokens, InboundRatePolicy.uniform(config), roomAuthorizer, broadcastAuthorizer,
+                listeners, routes, clock);
+    }
+
+    /**
+     * Creates a server; nothing is bound until {@link #start()}.
+     *
+     * @param tokens              verifies bearer tokens; may be empty only when {@code allowUnauthenticated} is on
+     * @param inboundRates        the inbound message rate of each connection, asked once at its upgrade
+     * @param roomAuthorizer      decides room entry at the upgrade and on {@code join}
+     * @param broadcastAuthorizer authorizes the admin endpoint; required when {@code adminBroadcastEnabled}
+     * @param listeners           connection telemetry
+     * @param routes              extra plain HTTP routes (e.g. {@code /metrics}, {@code /health})
+     */
+    public RoomcastServer(RoomcastConfig config, Hub hub, EnvelopeCodec codec, EventRouter router,
+                          Optional<TokenAuthenticator> tokens, InboundRatePolicy inboundRates, RoomAuthorizer roomAuthorizer,
+                          Optional<BroadcastAuthorizer> broadcastAuthorizer, Collection<ConnectionListener> listeners,
+                          Collection<HttpRoute> routes, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.hub = Objects.requireNonNull(hub, "hub");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.router = Objects.requireNonNull(router, "router");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.inboundRates = Objects.requireNonNull(inboundRates, "inboundRates");
         this.roomAuthorizer = Objects.requireNonNull(roomAuthorizer, "roomAuthorizer");
         this.broadcastAuthorizer = Objects.requireNonNull(broadcastAuthorizer, "broadcastAuthorizer");
         this.listeners = List.copyOf(listeners);
@@ -126,7 +149,7 @@ public final class RoomcastServer {
         ConnectionServices services = new ConnectionServices(config, hub, codec, router, roomAuthorizer, listeners, clock,
                 new IoThreadWriters());
         Map<String, HttpHandler> byPath = new HashMap<>();
-        byPath.put(config.path(), new UpgradeHandler(services, tokens, executor, connectionIdPrefix()));
+        byPath.put(config.path(), new UpgradeHandler(services, tokens, inboundRates, executor, connectionIdPrefix()));
         if (config.adminBroadcastEnabled()) {
             byPath.put(ADMIN_BROADCAST_PATH, new AdminBroadcastHandler(hub, codec, broadcastAuthorizer.orElseThrow(),
                     config.maxMessageBytes(), executor));
@@ -191,11 +214,21 @@ public final class RoomcastServer {
 
     /**
      * Graceful shutdown: new upgrades get 503 {@code SHUTTING_DOWN}; every member gets a
-     * {@code shutdown} event and a 1001 close after its queue drains; at {@code deadline} whatever is
-     * left is closed; then the listener is unbound. Idempotent.
+     * {@code shutdown} event with a {@code reconnectAfterMs} hint, then a 1001 close after its queue
+     * drains, in {@code shutdownBatches} jittered batches over the first {@code shutdownSpread} of
+     * {@code deadline}; at {@code deadline} whatever is left is closed; then the listener is unbound.
+     * Blocks for up to {@code deadline}. Idempotent.
      */
     public Hub.ShutdownResult shutdown(Duration deadline) {
-        Hub.ShutdownResult result = hub.shutdown(deadline);
+        return shutdown(deadline, RandomGenerator.of("L64X128MixRandom"));
+    }
+
+    /**
+     * {@link #shutdown(Duration)} with the jitter of the batches and of the reconnect hints taken from
+     * {@code jitter} (seed it for a repeatable shutdown, as tests do).
+     */
+    public Hub.ShutdownResult shutdown(Duration deadline, RandomGenerator jitter) {
+        Hub.ShutdownResult result = hub.shutdown(deadline, jitter);
         stopUndertow();
         log.info("Roomcast stopped: {} connections notified, {} closed at the deadline", result.notified(), result.forced());
         return result;

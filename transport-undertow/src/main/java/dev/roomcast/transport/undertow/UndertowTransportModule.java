@@ -10,6 +10,7 @@ import dev.roomcast.core.ConnectionListener;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.HttpRoute;
+import dev.roomcast.core.InboundRatePolicy;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
@@ -21,7 +22,8 @@ import java.util.Set;
 /**
  * Publishes the {@link RoomcastServer}. It consumes: the {@link Hub}, the codec, an
  * {@link EventRouter}, an optional {@link TokenAuthenticator} and {@link BroadcastAuthorizer}, a
- * {@link RoomAuthorizer}, and the sets of {@link ConnectionListener}s and {@link HttpRoute}s that
+ * {@link RoomAuthorizer}, an {@link InboundRatePolicy} ({@code UniformInboundRateModule} binds the
+ * configured rate for everyone), and the sets of {@link ConnectionListener}s and {@link HttpRoute}s that
  * other modules contribute {@code @IntoSet} (both may be empty).
  */
 @Module
@@ -42,9 +44,9 @@ public interface UndertowTransportModule {
     @Provides
     @Singleton
     static RoomcastServer roomcastServer(RoomcastConfig config, Hub hub, EnvelopeCodec codec, EventRouter router,
-                                         Optional<TokenAuthenticator> tokens, RoomAuthorizer rooms,
-                                         Optional<BroadcastAuthorizer> admin, Set<ConnectionListener> listeners,
-                                         Set<HttpRoute> routes, Clock clock) {
-        return new RoomcastServer(config, hub, codec, router, tokens, rooms, admin, listeners, routes, clock);
+                                         Optional<TokenAuthenticator> tokens, InboundRatePolicy inboundRates,
+                                         RoomAuthorizer rooms, Optional<BroadcastAuthorizer> admin,
+                                         Set<ConnectionListener> listeners, Set<HttpRoute> routes, Clock clock) {
+        return new RoomcastServer(config, hub, codec, router, tokens, inboundRates, rooms, admin, listeners, routes, clock);
     }
 }

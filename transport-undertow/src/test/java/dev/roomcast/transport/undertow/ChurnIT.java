@@ -3,12 +3,10 @@ package dev.roomcast.transport.undertow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.roomcast.core.ConnectionListener;
-import dev.roomcast.core.ErrorCode;
-import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.transport.undertow.testing.RawWebSocket;
 import dev.roomcast.transport.undertow.testing.TestServer;
+import dev.roomcast.transport.undertow.testing.CountingListener;
 import dev.roomcast.transport.undertow.testing.ThreadCensus;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,29 +32,7 @@ class ChurnIT {
     private static final int PARALLEL = 8;
     private static final String THREAD_PREFIX = "roomcast-connection-";
 
-    /** Counts opens and closes; cheap enough for 10,000 connections. */
-    private static final class Counting implements ConnectionListener {
-        final AtomicInteger opened = new AtomicInteger();
-        final AtomicInteger closed = new AtomicInteger();
-        final AtomicInteger rejected = new AtomicInteger();
-
-        @Override
-        public void onOpened(Peer peer) {
-            opened.incrementAndGet();
-        }
-
-        @Override
-        public void onClosed(Peer peer, int code, String reason, Duration lifetime) {
-            closed.incrementAndGet();
-        }
-
-        @Override
-        public void onUpgradeRejected(ErrorCode code, String detail) {
-            rejected.incrementAndGet();
-        }
-    }
-
-    private final Counting counting = new Counting();
+    private final CountingListener counting = new CountingListener();
     private TestServer server;
 
     @BeforeEach

@@ -79,4 +79,20 @@ class CloseReportingIT {
         assertThat(server.hub().registrationCount()).isZero();
         listener.assertNoMore(RecordingListener.Closed.class, Duration.ofMillis(200));
     }
+
+    @Test
+    void aProtocolErrorTheTransportDetectsIsReportedWith1002() throws IOException {
+        try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/ws?room=lobby", "alice")) {
+            listener.await(RecordingListener.Opened.class);
+            ws.sendFrame(RawWebSocket.OP_PING, true, 0, false, new byte[0]); // unmasked: RFC 6455 §5.1
+
+            assertThat(ws.awaitCloseCode()).isEqualTo(1002);
+            RecordingListener.Closed closed = listener.awaitClosed();
+            assertThat(closed.code()).isEqualTo(1002);
+            assertThat(closed.reason()).isEqualTo("protocol error");
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.hub().activeConnectionCount() == 0);
+            assertThat(server.hub().roomCount(RoomName.of("lobby"))).isZero();
+            listener.assertNoMore(RecordingListener.Closed.class, Duration.ofMillis(200));
+        }
+    }
 }

@@ -2,6 +2,8 @@ package dev.roomcast.examples.chat;
 
 import dev.roomcast.auth.TokenMinter;
 import dev.roomcast.core.ConfigSources;
+import dev.roomcast.core.InboundRate;
+import dev.roomcast.core.InvalidConfigException;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import io.opentelemetry.api.OpenTelemetry;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -26,7 +29,10 @@ import java.util.Set;
  * {@code ROOMCAST_ADMIN_SECRET} (turns on {@code POST /_admin/broadcast}), {@code ROOMCAST_VIP_PASSWORD}
  * (room {@code vip}; generated and printed when unset), {@code ROOMCAST_ALLOWED_ORIGINS} (comma list of
  * browser origins), {@code ROOMCAST_SHUTDOWN_SECONDS} (graceful shutdown deadline, default 10),
- * {@code ROOMCAST_TRACING} ({@code logging} prints OpenTelemetry spans to the log; default {@code none}).
+ * {@code ROOMCAST_TRACING} ({@code logging} prints OpenTelemetry spans to the log; default {@code none}),
+ * {@code ROOMCAST_INBOUND_RATE} (messages per second each connection may send, burst twice that; default
+ * 100), {@code ROOMCAST_PUBLISHER_RATE} (the same for tokens with the role {@code publisher}; default: the
+ * inbound rate).
  * Metrics are served at {@code /metrics}, health at {@code /health} and {@code /ready}.
  */
 public final class ChatServer {
@@ -72,9 +78,11 @@ public final class ChatServer {
                 .shutdownTimeout(Duration.ofSeconds(env.integer("ROOMCAST_SHUTDOWN_SECONDS", 10)))
                 .allowedOrigins(origins(env.string("ROOMCAST_ALLOWED_ORIGINS", "")));
         env.secret("ROOMCAST_ADMIN_SECRET").ifPresent(admin -> config.adminBroadcastEnabled(true).adminBroadcastSecret(admin));
+        inboundRate(env, "ROOMCAST_INBOUND_RATE").ifPresent(rate ->
+                config.inboundRatePerSecond(rate.perSecond()).inboundBurst(rate.burst()));
+        ChatSettings settings = new ChatSettings(vipPassword, inboundRate(env, "ROOMCAST_PUBLISHER_RATE"));
 
-        RoomcastServer server = ChatServerComponent.create(config.build(), new ChatSettings(vipPassword), tracing)
-                .server().start();
+        RoomcastServer server = ChatServerComponent.create(config.build(), settings, tracing).server().start();
         out.println("Roomcast chat listening on " + server.webSocketUri());
         out.println("Metrics: " + server.httpUri() + "/metrics, health: " + server.httpUri() + "/health and /ready");
         if (development) {
@@ -92,6 +100,16 @@ public final class ChatServer {
                     + " with 'Authorization: Bearer <ROOMCAST_ADMIN_SECRET>'");
         }
         return server;
+    }
+
+    /** Variable {@code name} as messages per second with a burst of twice that, if set; a bad value fails naming it. */
+    private static Optional<InboundRate> inboundRate(ConfigSources env, String name) {
+        Optional<Double> perSecond = env.positiveNumber(name);
+        try {
+            return perSecond.map(InboundRate::withTwoSecondBurst);
+        } catch (IllegalArgumentException e) { // too large for a burst of twice the rate; the message holds no secret
+            throw new InvalidConfigException(List.of(name + ": " + e.getMessage()));
+        }
     }
 
     private static Set<String> origins(String commaList) {

@@ -17,7 +17,7 @@ import jakarta.inject.Singleton;
 
 /**
  * The chat service as one Dagger component: core, HS256 auth, the admin broadcast authorizer, the
- * hub on the in-process bus, the Undertow transport, observability (Prometheus {@code /metrics},
+ * hub on the in-process bus, the Undertow transport with the chat's inbound rates per role, observability (Prometheus {@code /metrics},
  * {@code /health} and {@code /ready}, metrics and tracing listeners) and the chat's own module. Every
  * binding is listed here; nothing is discovered.
  */
@@ -30,6 +30,7 @@ import jakarta.inject.Singleton;
         HubModule.class,
         InProcessClusterBusModule.class,
         UndertowTransportModule.class,
+        ChatInboundRateModule.class, // a role `publisher` may get its own inbound rate
         ObservabilityModule.class,   // MetricsListener, /metrics, /health, /ready
         TracingModule.class,         // TracingListener, on the OpenTelemetry given to the factory
         ChatModule.class})

@@ -107,4 +107,24 @@ class ChatObservabilityIT {
         await().atMost(Duration.ofSeconds(5)).until(() -> spans.stream().anyMatch(s -> s.getName().equals("broadcast")
                 && s.getParentSpanId().equals(typing.getSpanId())));
     }
+
+    @Test
+    void reconnectingWithTheSameTokenIsATokenCacheHitOnTheMetricsPage() throws Exception {
+        server = ChatServer.start(new ConfigSources(Map.of("ROOMCAST_PORT", "0", "ROOMCAST_TOKEN_SECRET", SECRET,
+                "ROOMCAST_VIP_PASSWORD", "pw-123456"), Map.of()),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), otel);
+        String token = new TokenMinter(SECRET.getBytes(StandardCharsets.UTF_8))
+                .mint("alice", Optional.of("Alice"), Set.of(), Duration.ofMinutes(5));
+        URI lobby = URI.create(server.webSocketUri() + "?room=lobby");
+        assertThat(get("/metrics").body()).contains("roomcast_token_cache_hits_total 0.0", "roomcast_token_cache_misses_total 0.0");
+
+        try (TestClient first = TestClient.connect(http, lobby, Map.of("Authorization", "Bearer " + token))) {
+            first.awaitType("joined");
+        }
+        try (TestClient again = TestClient.connect(http, lobby, Map.of("Authorization", "Bearer " + token))) {
+            again.awaitType("joined");
+        }
+
+        assertThat(get("/metrics").body()).contains("roomcast_token_cache_hits_total 1.0", "roomcast_token_cache_misses_total 1.0");
+    }
 }

@@ -11,6 +11,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.roomcast.auth.Hs256TokenAuthenticator;
 import dev.roomcast.auth.Rs256TokenAuthenticator;
+import dev.roomcast.auth.TokenCachePolicy;
 import dev.roomcast.auth.TokenRules;
 import dev.roomcast.core.Clock;
 import dev.roomcast.core.EnvelopeCodec;
@@ -19,6 +20,7 @@ import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
+import dev.roomcast.core.TokenCacheListener;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import dev.roomcast.transport.undertow.testing.LogCapture;
@@ -29,6 +31,7 @@ import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -47,7 +50,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The token rows of the upgrade contract over real sockets with the real authenticators: each bad
  * token is refused before any 101 with 401, its code and its fixed message, and neither the response
- * nor any log line ever contains the token or the secret.
+ * nor any log line ever contains the token or the secret. Each server runs twice, with its cache of
+ * verified tokens on (the default) and off, and every refusal is the same either way.
  */
 @Timeout(60)
 class TokenContractIT {
@@ -59,6 +63,8 @@ class TokenContractIT {
     private static KeyPair rsa;
     private static RoomcastServer hsServer;
     private static RoomcastServer rsServer;
+    private static RoomcastServer hsServerUncached;
+    private static RoomcastServer rsServerUncached;
 
     @BeforeAll
     static void startServers() throws Exception {
@@ -68,12 +74,18 @@ class TokenContractIT {
         TokenRules rules = TokenRules.of(ISSUER, AUDIENCE);
         hsServer = start(new Hs256TokenAuthenticator(SECRET, rules, Clock.system()));
         rsServer = start(new Rs256TokenAuthenticator((RSAPublicKey) rsa.getPublic(), rules, Clock.system()));
+        hsServerUncached = start(new Hs256TokenAuthenticator(SECRET, rules, TokenCachePolicy.disabled(),
+                TokenCacheListener.none(), Clock.system()));
+        rsServerUncached = start(new Rs256TokenAuthenticator((RSAPublicKey) rsa.getPublic(), rules,
+                TokenCachePolicy.disabled(), TokenCacheListener.none(), Clock.system()));
     }
 
     @AfterAll
     static void stopServers() {
         hsServer.stop();
         rsServer.stop();
+        hsServerUncached.stop();
+        rsServerUncached.stop();
     }
 
     private static RoomcastServer start(TokenAuthenticator tokens) {
@@ -121,6 +133,15 @@ class TokenContractIT {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Each refusal, at the servers with their token cache on and at those with it off (an extra last argument). */
+    static Stream<Arguments> refusalsWithAndWithoutTheCache() {
+        return refusals().flatMap(a -> Stream.of(true, false).map(cached -> {
+            Object[] withCache = Arrays.copyOf(a.get(), a.get().length + 1);
+            withCache[withCache.length - 1] = cached;
+            return Arguments.of(withCache);
+        }));
+    }
+
     /** name, server ("hs" or "rs"), token (null = none), whether it goes in the query, expected status, expected code. */
     static Stream<Arguments> refusals() {
         String good = hs256(goodClaims().build(), SECRET);
@@ -148,11 +169,11 @@ class TokenContractIT {
                 Arguments.of("not a JWT at all", "hs", "abc.def", false, 401, "INVALID_TOKEN"));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("refusals")
+    @ParameterizedTest(name = "{0}, token cache on: {6}")
+    @MethodSource("refusalsWithAndWithoutTheCache")
     void aBadTokenIsRefusedBeforeTheUpgradeWithoutEchoingIt(String name, String which, String token, boolean inQuery,
-                                                             int status, String code) throws Exception {
-        RoomcastServer server = which.equals("hs") ? hsServer : rsServer;
+                                                             int status, String code, boolean cached) throws Exception {
+        RoomcastServer server = which.equals("hs") ? (cached ? hsServer : hsServerUncached) : (cached ? rsServer : rsServerUncached);
         List<String> leaks = new ArrayList<>();
         RawWebSocket.Response response;
         try (LogCapture logs = LogCapture.start(); RawWebSocket client = RawWebSocket.open(server.port())) {
@@ -177,12 +198,20 @@ class TokenContractIT {
     }
 
     @Test
-    void aGoodTokenAtEitherServerIsUpgraded() throws Exception {
-        try (RawWebSocket hs = RawWebSocket.open(hsServer.port()); RawWebSocket rs = RawWebSocket.open(rsServer.port())) {
-            assertThat(hs.upgrade("/ws", Map.of("Authorization", "Bearer " + hs256(goodClaims().build(), SECRET))).status())
-                    .isEqualTo(101);
-            assertThat(rs.upgrade("/ws", Map.of("Authorization", "bearer " + rs256(goodClaims().build()))).status())
-                    .isEqualTo(101);
+    void aGoodTokenAtEitherServerIsUpgradedWithAndWithoutTheCacheAndAgainFromIt() throws Exception {
+        String hsToken = hs256(goodClaims().build(), SECRET);
+        String rsToken = rs256(goodClaims().build());
+        for (int attempt = 0; attempt < 2; attempt++) {
+            for (RoomcastServer hsAt : List.of(hsServer, hsServerUncached)) {
+                try (RawWebSocket hs = RawWebSocket.open(hsAt.port())) {
+                    assertThat(hs.upgrade("/ws", Map.of("Authorization", "Bearer " + hsToken)).status()).isEqualTo(101);
+                }
+            }
+            for (RoomcastServer rsAt : List.of(rsServer, rsServerUncached)) {
+                try (RawWebSocket rs = RawWebSocket.open(rsAt.port())) {
+                    assertThat(rs.upgrade("/ws", Map.of("Authorization", "bearer " + rsToken)).status()).isEqualTo(101);
+                }
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ import dev.roomcast.core.EventRecord;
 import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.Identity;
+import dev.roomcast.core.InboundRate;
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomDecision;
@@ -169,9 +170,10 @@ public final class Connection implements Peer {
      *
      * @param batching whether the client negotiated {@code roomcast.batch.v1}
      * @param io       the I/O thread of the upgrade request, which the WebSocket channel keeps
+     * @param inboundRate what the client may send, from the server's {@code InboundRatePolicy} for {@code identity}
      */
     public Connection(ConnectionId id, Identity identity, String clientAddress, boolean batching, ConnectionServices services,
-                      XnioIoThread io) {
+                      XnioIoThread io, InboundRate inboundRate) {
         this.id = id;
         this.identity = identity;
         this.clientAddress = clientAddress;
@@ -180,8 +182,7 @@ public final class Connection implements Peer {
         this.writer = services.writers().forThread(io);
         this.queue = new SendQueue(services.config().sendQueueSize(), services.config().sendBehavior(),
                 services.config().sendTimeout(), this::wakeWriter);
-        this.inboundRate = new TokenBucket(services.config().inboundRatePerSecond(), services.config().inboundBurst(),
-                services.clock());
+        this.inboundRate = new TokenBucket(inboundRate.perSecond(), inboundRate.burst(), services.clock());
         this.openedNanos = services.clock().nanoTime();
         this.lastSeenNanos = openedNanos;
     }
@@ -1068,7 +1069,7 @@ public final class Connection implements Peer {
             reason = "closed by client";
         } else if (!connectionLost && channel != null && channel.isCloseFrameSent()
                 && (channel.getCloseCode() == CloseMessage.MSG_CONTAINS_INVALID_DATA
-                        || channel.getCloseCode() == CloseMessage.WRONG_CODE)) {
+                        || channel.getCloseCode() == CloseMessage.PROTOCOL_ERROR)) {
             // Undertow closed on its own for a protocol error it detected while reading (1007 for
             // invalid UTF-8, 1002 for a corrupt frame); its close reason may quote the error, so not used.
             code = channel.getCloseCode();

@@ -5,6 +5,8 @@ import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.ConnectionListener;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.Identity;
+import dev.roomcast.core.InboundRate;
+import dev.roomcast.core.InboundRatePolicy;
 import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
@@ -66,14 +68,18 @@ public final class UpgradeHandler implements HttpHandler {
 
     private final ConnectionServices services;
     private final Optional<TokenAuthenticator> tokens;
+    private final InboundRatePolicy inboundRates;
     private final Executor blocking;
-    private final Hybi13Handshake handshake = new Hybi13Handshake(SUBPROTOCOLS, false);
+    /** Undertow's handshake, whose channels add the frame checks Undertow leaves out ({@link StrictWebSocketChannel}). */
+    private final Hybi13Handshake handshake = StrictWebSocketChannel.handshake(SUBPROTOCOLS);
     private final String idPrefix;
     private final AtomicLong nextId = new AtomicLong();
 
-    public UpgradeHandler(ConnectionServices services, Optional<TokenAuthenticator> tokens, Executor blocking, String idPrefix) {
+    public UpgradeHandler(ConnectionServices services, Optional<TokenAuthenticator> tokens, InboundRatePolicy inboundRates,
+                          Executor blocking, String idPrefix) {
         this.services = services;
         this.tokens = tokens;
+        this.inboundRates = inboundRates;
         this.blocking = blocking;
         this.idPrefix = idPrefix;
     }
@@ -202,9 +208,21 @@ public final class UpgradeHandler implements HttpHandler {
                 return;
             }
         }
+        // 9b. the inbound rate, decided once from the verified identity: no lookup per message
+        InboundRate inboundRate;
+        try {
+            inboundRate = inboundRates.rateFor(identity);
+        } catch (RuntimeException e) {
+            log.error("the inbound rate policy failed for connection {}", id, e);
+            inboundRate = null;
+        }
+        if (inboundRate == null) {
+            reject(exchange, ErrorCode.INTERNAL, "the inbound rate policy gave no rate", Map.of());
+            return;
+        }
         // 10. capacity: the slot and the rooms are reserved before the 101
         Connection connection = new Connection(id, identity, request.clientAddress(), request.batching(), services,
-                exchange.getIoThread());
+                exchange.getIoThread(), inboundRate);
         if (services.hub().tryConnect(connection) instanceof Admission.Refused refused) {
             reject(exchange, refused.code(), "hub refused the connection", Map.of());
             return;

@@ -54,6 +54,12 @@ public final class RawWebSocket implements AutoCloseable {
         public int closeCode() {
             return opcode == OP_CLOSE && payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : -1;
         }
+
+        /** The reason of a close frame (the UTF-8 text after its code), or "" when it has none. */
+        public String closeReason() {
+            return opcode == OP_CLOSE && payload.length > 2
+                    ? new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "";
+        }
     }
 
     private RawWebSocket(Socket socket) throws IOException {
@@ -180,28 +186,55 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Sends one masked frame. */
     public void sendFrame(int opcode, boolean fin, byte[] payload) throws IOException {
+        sendBytes(frame(opcode, fin, 0, true, payload));
+    }
+
+    /**
+     * Sends one frame with every header field chosen, including what a conforming client never
+     * sends: {@code rsv} sets the three reserved bits (0-7, RSV1 being 4), {@code masked} false sends
+     * no masking key.
+     */
+    public void sendFrame(int opcode, boolean fin, int rsv, boolean masked, byte[] payload) throws IOException {
+        sendBytes(frame(opcode, fin, rsv, masked, payload));
+    }
+
+    /**
+     * The bytes of one frame, length in its shortest encoding, masked with a fresh random key when
+     * {@code masked}; for tests that split a frame across writes or join several into one.
+     */
+    public static byte[] frame(int opcode, boolean fin, int rsv, boolean masked, byte[] payload) {
         ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
-        f.write((fin ? 0x80 : 0) | opcode);
+        f.write((fin ? 0x80 : 0) | (rsv & 7) << 4 | opcode & 0x0f);
+        int maskBit = masked ? 0x80 : 0;
         if (payload.length < 126) {
-            f.write(0x80 | payload.length);
+            f.write(maskBit | payload.length);
         } else if (payload.length <= 0xFFFF) {
-            f.write(0x80 | 126);
+            f.write(maskBit | 126);
             f.write(payload.length >>> 8);
             f.write(payload.length & 0xff);
         } else {
-            f.write(0x80 | 127);
+            f.write(maskBit | 127);
             long len = payload.length;
             for (int i = 7; i >= 0; i--) {
                 f.write((int) (len >>> (8 * i)) & 0xff);
             }
         }
+        if (!masked) {
+            f.writeBytes(payload);
+            return f.toByteArray();
+        }
         byte[] mask = new byte[4];
         RANDOM.nextBytes(mask);
-        f.write(mask);
+        f.writeBytes(mask);
         for (int i = 0; i < payload.length; i++) {
             f.write(payload[i] ^ mask[i & 3]);
         }
-        out.write(f.toByteArray());
+        return f.toByteArray();
+    }
+
+    /** Writes {@code bytes} as they are, in one write. */
+    public void sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
     }
 

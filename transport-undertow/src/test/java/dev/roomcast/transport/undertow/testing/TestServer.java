@@ -6,6 +6,7 @@ import dev.roomcast.core.ConnectionListener;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.HttpRoute;
+import dev.roomcast.core.InboundRatePolicy;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
@@ -122,6 +123,8 @@ public final class TestServer implements AutoCloseable {
         private final List<HttpRoute> routes = new ArrayList<>();
         private boolean withTokens = true;
         private TokenAuthenticator tokens = new FakeTokens();
+        /** Null: the config's rate for everyone, as the server's shorter constructor gives. */
+        private InboundRatePolicy inboundRates;
 
         public Builder config(RoomcastConfig value) {
             this.config = value;
@@ -158,6 +161,11 @@ public final class TestServer implements AutoCloseable {
             return this;
         }
 
+        public Builder inboundRates(InboundRatePolicy value) {
+            this.inboundRates = value;
+            return this;
+        }
+
         public Builder withoutTokenAuthenticator() {
             this.withTokens = false;
             return this;
@@ -168,7 +176,8 @@ public final class TestServer implements AutoCloseable {
             EnvelopeCodec codec = EnvelopeCodec.of(c);
             Hub hub = Hub.create(c, codec, Clock.system());
             RoomcastServer server = new RoomcastServer(c, hub, codec, router,
-                    withTokens ? Optional.of(tokens) : Optional.empty(), rooms, admin, listeners, routes,
+                    withTokens ? Optional.of(tokens) : Optional.empty(),
+                    inboundRates != null ? inboundRates : InboundRatePolicy.uniform(c), rooms, admin, listeners, routes,
                     Clock.system());
             return new TestServer(server.start());
         }

@@ -8,6 +8,7 @@ import dev.roomcast.auth.PasswordRoomAuthorizer;
 import dev.roomcast.auth.RoomAcl;
 import dev.roomcast.auth.RoomAuthorizers;
 import dev.roomcast.auth.SecretBroadcastAuthorizer;
+import dev.roomcast.auth.TokenCachePolicy;
 import dev.roomcast.auth.TokenMinter;
 import dev.roomcast.auth.TokenRules;
 import dev.roomcast.core.BroadcastAuthorizer;
@@ -18,7 +19,11 @@ import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
+import dev.roomcast.core.AuthResult;
 import dev.roomcast.hub.Hub;
+import dev.roomcast.observability.MetricsListener;
+import dev.roomcast.observability.MetricsOptions;
+import dev.roomcast.observability.PrometheusMetrics;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import dev.roomcast.transport.undertow.testing.TestClient;
 import dev.roomcast.transport.undertow.testing.TestServer;
@@ -171,6 +176,26 @@ class AuthenticationGuideIT {
         JsonNode joined = inbox.awaitType("joined");
         assertThat(joined.path("room").asText()).isEqualTo("lobby");
         assertThat(joined.path("payload").path("members").findValuesAsText("subject")).containsExactly("alice");
+    }
+
+    @Test
+    void aSizedTokenCacheAnswersARepeatedTokenAndCountsTheHitAsAMetric() {
+        try (PrometheusMetrics metrics = PrometheusMetrics.create()) {
+            MetricsListener metricsListener = new MetricsListener(metrics.registry(), EventRouter.empty(), MetricsOptions.defaults());
+            // snippet:auth-token-cache
+            TokenAuthenticator tokens = new Hs256TokenAuthenticator(TOKEN_SECRET, RULES,
+                    TokenCachePolicy.of(50_000, Duration.ofMinutes(2)),  // at most 50,000 tokens, each trusted 2 min at most
+                    metricsListener,                                    // roomcast_token_cache_{hits,misses}_total
+                    Clock.system());
+            // end-snippet
+            String token = token("alice");
+
+            assertThat(tokens.authenticate(token)).isInstanceOf(AuthResult.Authenticated.class);
+            assertThat(tokens.authenticate(token)).isInstanceOf(AuthResult.Authenticated.class);
+
+            assertThat(metrics.registry().scrape()).contains("roomcast_token_cache_hits_total 1.0",
+                    "roomcast_token_cache_misses_total 1.0");
+        }
     }
 
     @Test
