@@ -19,6 +19,7 @@ import dev.roomcast.transport.undertow.internal.IoThreadWriters;
 import dev.roomcast.transport.undertow.internal.RouteHandler;
 import dev.roomcast.transport.undertow.internal.UpgradeHandler;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -134,6 +135,9 @@ public final class RoomcastServer {
                     .addHttpListener(config.port(), config.host())
                     .setHandler(rootHandler(blocking))
                     .setWorkerThreads(4)
+                    // URLs are decoded by rootHandler (HttpExchanges.decodeUrl), so that a malformed
+                    // escape gets the JSON 400 of the upgrade contract, not Undertow's empty one
+                    .setServerOption(UndertowOptions.DECODE_URL, false)
                     .build();
             server.start();
             undertow = server;
@@ -161,6 +165,10 @@ public final class RoomcastServer {
         }
         Map<String, HttpHandler> table = Map.copyOf(byPath);
         return exchange -> {
+            if (!HttpExchanges.decodeUrl(exchange)) {
+                HttpExchanges.reject(exchange, ErrorCode.BAD_REQUEST, Map.of());
+                return;
+            }
             HttpHandler handler = table.get(exchange.getRequestPath());
             if (handler == null) {
                 HttpExchanges.reject(exchange, ErrorCode.NOT_FOUND, Map.of());

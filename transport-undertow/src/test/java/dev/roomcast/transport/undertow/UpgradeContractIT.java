@@ -204,6 +204,22 @@ class UpgradeContractIT {
                         .named("one invalid room among valid ones is refused with INVALID_ROOM"),
                 alice.target("/ws?room=lobby,team:a").accepted()
                         .named("valid room names in a comma list are accepted"),
+                alice.target("/ws?room=" + rooms(20)).accepted()
+                        .named("as many rooms as the join burst (20) are accepted"),
+                alice.target("/ws?room=" + rooms(21)).refused(ErrorCode.RATE_LIMITED)
+                        .named("one room more than the join burst is refused with RATE_LIMITED"),
+                alice.target("/ws?room=" + rooms(21) + ",-dash").refused(ErrorCode.INVALID_ROOM)
+                        .named("an invalid name among too many rooms is still INVALID_ROOM"),
+                alice.target("/ws?room=%zz").refused(ErrorCode.BAD_REQUEST)
+                        .named("a malformed percent escape in the query is refused with a JSON 400"),
+                alice.target("/ws?room=lobby%").refused(ErrorCode.BAD_REQUEST)
+                        .named("a truncated percent escape in the query is refused with a JSON 400"),
+                alice.target("/ws%zz?room=lobby").refused(ErrorCode.BAD_REQUEST)
+                        .named("a malformed percent escape in the path is refused with a JSON 400"),
+                alice.target("/w%73?room=team%3Aa").accepted()
+                        .named("escapes in the path and the query are decoded before matching"),
+                alice.target("/ws?room=a+b").refused(ErrorCode.INVALID_ROOM)
+                        .named("a plus in the query is a space: INVALID_ROOM"),
                 // tokens
                 Case.of("").refused(ErrorCode.TOKEN_REQUIRED).named("no token is refused with TOKEN_REQUIRED"),
                 Case.of("").token("nope").refused(ErrorCode.INVALID_TOKEN)
@@ -253,8 +269,19 @@ class UpgradeContractIT {
                         .named("order: the origin is checked before the room name and the token"),
                 Case.of("").target("/ws?room=bad%20room").refused(ErrorCode.INVALID_ROOM)
                         .named("order: the room name is checked before the token"),
+                Case.of("").target("/ws?room=" + rooms(21)).refused(ErrorCode.RATE_LIMITED)
+                        .named("order: the number of rooms is checked before the token"),
                 Case.of("").token("nope").target("/ws?room=vip").refused(ErrorCode.INVALID_TOKEN)
                         .named("order: the token is checked before the room password"));
+    }
+
+    /** {@code n} distinct valid room names, comma-separated. */
+    private static String rooms(int n) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            names.add("r" + i);
+        }
+        return String.join(",", names);
     }
 
     private TestServer server;
@@ -319,7 +346,8 @@ class UpgradeContractIT {
                 assertThat(listener.historyOf(RecordingListener.UpgradeRejected.class)).isEmpty();
             } else {
                 assertRefusal(response, c.code());
-                if (c.code() != ErrorCode.NOT_FOUND) { // a wrong path never reaches the upgrade pipeline
+                // a wrong path or a URL that does not decode never reaches the upgrade pipeline
+                if (c.code() != ErrorCode.NOT_FOUND && c.code() != ErrorCode.BAD_REQUEST) {
                     assertThat(listener.awaitRejected().code()).isEqualTo(c.code());
                 }
                 assertThat(server.hub().activeConnectionCount()).as("connections in the hub").isZero();

@@ -226,7 +226,7 @@ public final class Connection implements Peer {
         @Override
         protected void onBinary(WebSocketChannel ch, StreamSourceFrameChannel frames) {
             IoUtils.safeClose(frames);
-            closeOnIoThread(CloseReason.of(CloseCode.UNSUPPORTED_DATA, "binary frames are not accepted"));
+            closeOnIoThread(InboundMessages.binaryFrame().reason());
         }
 
         @Override
@@ -319,11 +319,10 @@ public final class Connection implements Peer {
                         source.resumeReads();
                         return;
                     }
-                    if ((long) size + read > limit) {
+                    if (InboundMessages.overLimit(size, read, limit)) {
                         source.getReadSetter().set(null);
                         source.suspendReads();
-                        closeOnIoThread(CloseReason.of(CloseCode.MESSAGE_TOO_BIG,
-                                "message larger than " + limit + " bytes"));
+                        closeOnIoThread(InboundMessages.tooBig(limit).reason());
                         return;
                     }
                     buffer.flip();
@@ -372,23 +371,16 @@ public final class Connection implements Peer {
      */
     private void messageReceived(byte[] bytes, int size) {
         String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, 0, size))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            closeOnIoThread(CloseReason.of(CloseCode.INVALID_PAYLOAD, "text is not valid UTF-8"));
-            return;
-        }
-        if (!inboundRate.tryAcquire()) {
-            closeOnIoThread(CloseReason.of(CloseCode.POLICY_VIOLATION, "inbound message rate exceeded"));
-            return;
+        switch (InboundMessages.checkText(bytes, size, inboundRate::tryAcquire)) {
+            case InboundMessages.Close close -> {
+                closeOnIoThread(close.reason());
+                return;
+            }
+            case InboundMessages.Text ok -> text = ok.text();
         }
         Envelope decoded = null;
         if (readerRunning == 0 && closing == null && size <= ON_ARRIVAL_MAX_BYTES
-                && services.codec().decode(text) instanceof DecodeResult.Decoded d) {
+                && InboundMessages.decode(text, services.codec()) instanceof InboundMessages.Dispatch d) {
             if (d.envelope().type().equals("publish")) {
                 handleOnArrival(text, d.envelope());
                 return;
@@ -480,17 +472,17 @@ public final class Connection implements Peer {
     /** Decodes one message and dispatches it; a message that does not decode is answered with an error. */
     private void decodeAndDispatch(String text) {
         Envelope envelope;
-        switch (services.codec().decode(text)) {
-            case DecodeResult.Failed failed -> {
+        switch (InboundMessages.decode(text, services.codec())) {
+            case InboundMessages.Reply failed -> {
                 forEachListener(l -> l.onMessageRejected(this, failed.code()));
                 if (!services.listeners().isEmpty()) {
                     long bytes = EnvelopeCodec.utf8Length(text);
                     forEachListener(l -> l.onDecodeFailed(this, failed.code(), bytes));
                 }
-                replyError(failed.code(), failed.detail(), failed.id());
+                replyError(failed.code(), failed.message(), failed.id());
                 return;
             }
-            case DecodeResult.Decoded decoded -> envelope = decoded.envelope();
+            case InboundMessages.Dispatch decoded -> envelope = decoded.envelope();
         }
         dispatch(envelope, text);
     }
@@ -503,12 +495,13 @@ public final class Connection implements Peer {
         EventRecord.Outcome outcome = EventRecord.Outcome.FAILED;
         Optional<ErrorCode> error = Optional.empty();
         try {
-            switch (envelope.type()) {
-                case "join" -> onJoin(envelope);
-                case "leave" -> onLeave(envelope);
-                case "publish" -> onPublish(envelope);
-                case "ping" -> reply(envelope, "pong", null);
-                default -> onApplicationEvent(envelope);
+            switch (InboundMessages.route(envelope)) {
+                case InboundMessages.Route.Join join -> onJoin(envelope, join);
+                case InboundMessages.Route.Leave leave -> onLeave(envelope, leave.room());
+                case InboundMessages.Route.Publish publish -> onPublish(envelope, publish.room());
+                case InboundMessages.Route.Ping ping -> reply(envelope, "pong", null);
+                case InboundMessages.Route.Application application -> onApplicationEvent(envelope);
+                case InboundMessages.Route.Refused refused -> throw new RoomcastException(refused.code(), refused.detail());
             }
             outcome = EventRecord.Outcome.HANDLED;
         } catch (RoomcastException e) {
@@ -559,42 +552,28 @@ public final class Connection implements Peer {
         forEachListener(l -> l.onEventHandled(this, record));
     }
 
-    private void onJoin(Envelope envelope) {
-        String room = roomOf(envelope);
-        if (!RoomName.isValid(room)) {
-            throw new RoomcastException(ErrorCode.INVALID_ROOM, "join with an invalid room name");
-        }
-        Optional<String> password = Optional.ofNullable(envelope.payload().get("password"))
-                .filter(JsonNode::isTextual).map(JsonNode::textValue);
+    private void onJoin(Envelope envelope, InboundMessages.Route.Join join) {
+        RoomName room = join.room();
         RoomDecision decision = services.roomAuthorizer()
-                .authorize(new RoomAccessRequest(identity, RoomName.of(room), password, clientAddress));
+                .authorize(new RoomAccessRequest(identity, room, join.password(), clientAddress));
         if (decision instanceof RoomDecision.Denied denied) {
-            forEachListener(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
+            forEachListener(l -> l.onRoomAccessDenied(room, denied.code()));
             log.info("connection {} refused room {}: {}", id, room, denied.reason());
             throw new RoomcastException(denied.code(), "room refused");
         }
-        if (services.hub().tryJoin(this, room, envelope.id()) instanceof JoinResult.Refused refused) {
+        if (services.hub().tryJoin(this, room.value(), envelope.id()) instanceof JoinResult.Refused refused) {
             throw new RoomcastException(refused.code(), "join refused: " + refused.reason());
         }
     }
 
-    private void onLeave(Envelope envelope) {
-        String room = roomOf(envelope);
-        if (!RoomName.isValid(room)) {
-            throw new RoomcastException(ErrorCode.INVALID_ROOM, "leave with an invalid room name");
-        }
-        if (!services.hub().leave(this, RoomName.of(room))) {
+    private void onLeave(Envelope envelope, RoomName room) {
+        if (!services.hub().leave(this, room)) {
             throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "leave of a room it is not in");
         }
-        send(services.codec().encode(Envelope.toRoom("left", RoomName.of(room), null).withId(envelope.id())));
+        send(services.codec().encode(Envelope.toRoom("left", room, null).withId(envelope.id())));
     }
 
-    private void onPublish(Envelope envelope) {
-        String room = roomOf(envelope);
-        if (!RoomName.isValid(room)) {
-            throw new RoomcastException(ErrorCode.INVALID_ROOM, "publish with an invalid room name");
-        }
-        RoomName name = RoomName.of(room);
+    private void onPublish(Envelope envelope, RoomName name) {
         if (!services.hub().isInRoom(id, name)) {
             throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
         }
@@ -613,14 +592,6 @@ public final class Connection implements Peer {
             throw new RoomcastException(ErrorCode.UNKNOWN_TYPE, "no handler for the event type");
         }
         route.get().dispatch(new Event(envelope), services.codec());
-    }
-
-    private static String roomOf(Envelope envelope) {
-        if (envelope.room().isPresent()) {
-            return envelope.room().get();
-        }
-        JsonNode room = envelope.payload().get("room");
-        return room != null && room.isTextual() ? room.textValue() : null;
     }
 
     /** What a handler sees of this connection for one event. */

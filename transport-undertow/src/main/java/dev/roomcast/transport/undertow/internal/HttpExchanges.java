@@ -2,12 +2,15 @@ package dev.roomcast.transport.undertow.internal;
 
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.HttpResponse;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.ParameterLimitException;
+import io.undertow.util.URLUtils;
+import io.undertow.util.UrlDecodeException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,16 +26,34 @@ public final class HttpExchanges {
 
     /** The credential of an {@code Authorization: Bearer …} header (scheme case-insensitive), if present and not blank. */
     public static Optional<String> bearerCredential(HttpServerExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        if (header == null) {
-            return Optional.empty();
+        return UpgradeRequestParser.bearerCredential(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+    }
+
+    /**
+     * Decodes the request path and query parameters in place, which Undertow leaves encoded
+     * ({@code DECODE_URL} is off in {@code RoomcastServer}): Undertow answers a malformed escape it
+     * decodes itself with an empty 400 before any handler runs, so the server decodes here and a
+     * malformed one gets the contract's JSON {@code BAD_REQUEST}. The decoding is Undertow's own:
+     * UTF-8, {@code +} in the query is a space, {@code %2F} in the path stays encoded. Returns false
+     * when an escape is malformed. A request without {@code %} or {@code +} is left as it is.
+     */
+    public static boolean decodeUrl(HttpServerExchange exchange) {
+        try {
+            String path = exchange.getRequestPath();
+            if (path.indexOf('%') >= 0) {
+                String decoded = URLUtils.decode(path, "UTF-8", false, false, new StringBuilder());
+                exchange.setRequestPath(decoded);
+                exchange.setRelativePath(decoded);
+            }
+            String query = exchange.getQueryString();
+            if (query.indexOf('%') >= 0 || query.indexOf('+') >= 0) {
+                exchange.getQueryParameters().clear();
+                URLUtils.parseQueryString(query, exchange, "UTF-8", true, UndertowOptions.DEFAULT_MAX_PARAMETERS);
+            }
+            return true;
+        } catch (UrlDecodeException | ParameterLimitException e) {
+            return false;
         }
-        String h = header.trim();
-        if (h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
-            String credential = h.substring(7).trim();
-            return credential.isEmpty() ? Optional.empty() : Optional.of(credential);
-        }
-        return Optional.empty();
     }
 
     /** The client's IP address as text, or {@code unknown}. */

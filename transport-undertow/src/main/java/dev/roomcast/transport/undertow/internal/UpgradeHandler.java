@@ -11,7 +11,6 @@ import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
-import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.TokenAuthenticator;
 import dev.roomcast.core.UpgradeRecord;
 import dev.roomcast.hub.Admission;
@@ -20,19 +19,15 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderValues;
-import io.undertow.util.Headers;
-import io.undertow.util.Methods;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
 import io.undertow.websockets.spi.AsyncWebSocketHttpServerExchange;
 import java.time.Instant;
 import java.util.AbstractSet;
-import java.util.ArrayList;
-import java.util.Base64;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,8 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The upgrade pipeline of DESIGN §4: every check runs, in a fixed order, before any 101 is written,
- * and each failure answers with its status and JSON body. The cheap protocol checks run on the I/O
- * thread. Token verification, room authorization and the capacity reservation run on a virtual
+ * and each failure answers with its status and JSON body. The checks that read only the request
+ * (method to token presence) are {@link UpgradeRequestParser}'s and run on the I/O thread. Token verification, room authorization and the capacity reservation run on a virtual
  * thread when one of them may block (key fetches, password hashing: {@link TokenAuthenticator#mayBlock()},
  * {@link RoomAuthorizer#mayBlock()}), and stay on the I/O thread when none may, which spares the
  * upgrade two thread hand-offs (to the virtual thread and back for the 101). A capacity slot and the
@@ -55,14 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class UpgradeHandler implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
 
-    /** Subprotocol with one envelope per frame (the default). */
-    public static final String SUBPROTOCOL_V1 = "roomcast.v1";
-    /** Subprotocol whose server frames may carry several newline-separated envelopes. */
-    public static final String SUBPROTOCOL_BATCH_V1 = "roomcast.batch.v1";
-    /** Header carrying a room password at the upgrade (never the query string: URLs are logged). */
-    public static final String ROOM_PASSWORD_HEADER = "X-Roomcast-Room-Password";
-
-    private static final Set<String> SUBPROTOCOLS = Set.of(SUBPROTOCOL_V1, SUBPROTOCOL_BATCH_V1);
     /** When the upgrade started and the trace headers it came with, for the listeners' {@link UpgradeRecord}. */
     private static final AttachmentKey<Attempt> ATTEMPT = AttachmentKey.create(Attempt.class);
 
@@ -71,7 +58,9 @@ public final class UpgradeHandler implements HttpHandler {
     private final InboundRatePolicy inboundRates;
     private final Executor blocking;
     /** Undertow's handshake, whose channels add the frame checks Undertow leaves out ({@link StrictWebSocketChannel}). */
-    private final Hybi13Handshake handshake = StrictWebSocketChannel.handshake(SUBPROTOCOLS);
+    private final Hybi13Handshake handshake = StrictWebSocketChannel.handshake(UpgradeRequestParser.SUBPROTOCOLS);
+    /** Checks 1 to 8a, which read only the request. */
+    private final UpgradeRequestParser parser;
     private final String idPrefix;
     private final AtomicLong nextId = new AtomicLong();
 
@@ -81,6 +70,7 @@ public final class UpgradeHandler implements HttpHandler {
         this.tokens = tokens;
         this.inboundRates = inboundRates;
         this.blocking = blocking;
+        this.parser = new UpgradeRequestParser(services.config());
         this.idPrefix = idPrefix;
     }
 
@@ -98,71 +88,45 @@ public final class UpgradeHandler implements HttpHandler {
         exchange.putAttachment(ATTEMPT, new Attempt(services.clock().now(),
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst("traceparent")),
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst("tracestate"))));
-        RoomcastConfig config = services.config();
-        // 1. method
-        if (!exchange.getRequestMethod().equals(Methods.GET)) {
-            reject(exchange, ErrorCode.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod(), Map.of("Allow", "GET"));
-            return;
-        }
-        // 2. upgrade headers (case-insensitive tokens in comma lists)
-        if (!hasToken(exchange.getRequestHeaders().get(Headers.UPGRADE), "websocket")
-                || !hasToken(exchange.getRequestHeaders().get(Headers.CONNECTION), "upgrade")) {
-            reject(exchange, ErrorCode.BAD_UPGRADE, "missing Upgrade/Connection headers", Map.of());
-            return;
-        }
-        // 3. version: only 13; the answer names it (RFC 6455 §4.4)
-        if (!"13".equals(trimmed(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION)))) {
-            reject(exchange, ErrorCode.BAD_VERSION, "unsupported version", Map.of("Sec-WebSocket-Version", "13"));
-            return;
-        }
-        // 4. key: base64 of exactly 16 bytes
-        if (!isValidKey(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY))) {
-            reject(exchange, ErrorCode.BAD_KEY, "bad key", Map.of());
-            return;
-        }
-        // 5. subprotocol: none offered = roomcast.v1; only unknown ones = refused
-        List<String> offered = commaList(exchange.getRequestHeaders().get(Headers.SEC_WEB_SOCKET_PROTOCOL));
-        String chosen = SUBPROTOCOL_V1;
-        if (!offered.isEmpty()) {
-            chosen = firstKnownSubprotocol(offered);
-            if (chosen == null) {
-                reject(exchange, ErrorCode.BAD_SUBPROTOCOL, "only unknown subprotocols offered", Map.of());
+        // 1-8a: what the request itself says, checked by the pure parser (no Undertow types in it)
+        UpgradeRequestParser.Parsed parsed;
+        switch (parser.parse(new ExchangeView(exchange))) {
+            case UpgradeRequestParser.Refused refused -> {
+                reject(exchange, refused.code(), refused.detail(), refused.headers(), refused.authFailure());
                 return;
             }
-        }
-        // 6. origin: exact match against the allow-list; no Origin = not a browser = allowed
-        String origin = exchange.getRequestHeaders().getFirst(Headers.ORIGIN);
-        if (origin != null && !config.allowAllOrigins() && !config.allowedOrigins().contains(origin)) {
-            reject(exchange, ErrorCode.FORBIDDEN_ORIGIN, "origin not in the allow-list", Map.of());
-            return;
-        }
-        // 7. room names
-        List<String> rooms = roomsRequested(exchange);
-        for (String room : rooms) {
-            if (!RoomName.isValid(room)) {
-                reject(exchange, ErrorCode.INVALID_ROOM, "invalid room name at upgrade", Map.of());
-                return;
-            }
-        }
-        // 8a. token presence (verification happens off the I/O thread)
-        Optional<String> token = HttpExchanges.bearerCredential(exchange);
-        if (token.isEmpty() && config.queryTokenEnabled()) {
-            token = firstQuery(exchange, "access_token");
-        }
-        if (token.isEmpty() && !config.allowUnauthenticated()) {
-            reject(exchange, ErrorCode.TOKEN_REQUIRED, "no bearer token", Map.of(), Optional.of("missing"));
-            return;
+            case UpgradeRequestParser.Parsed ok -> parsed = ok;
         }
         if (!services.hub().isRunning()) {
             reject(exchange, ErrorCode.SHUTTING_DOWN, "hub not running", Map.of());
             return;
         }
-        Request request = new Request(HttpExchanges.clientAddress(exchange), SUBPROTOCOL_BATCH_V1.equals(chosen), rooms, token,
-                Optional.ofNullable(exchange.getRequestHeaders().getFirst(ROOM_PASSWORD_HEADER)));
+        Request request = new Request(HttpExchanges.clientAddress(exchange), parsed.batching(), parsed.rooms(),
+                parsed.token(), parsed.roomPassword());
         if (checksMayBlock(request)) {
             exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
         } else {
             authorizeAndUpgrade(exchange, request); // quick checks only: stay on the I/O thread
+        }
+    }
+
+    /** The parser's view of an exchange: Undertow's own header and query collections, not copies (package-private for the fuzz test). */
+    record ExchangeView(HttpServerExchange exchange) implements UpgradeRequestParser.RequestView {
+        @Override
+        public String method() {
+            return exchange.getRequestMethod().toString();
+        }
+
+        @Override
+        public Collection<String> headers(String name) {
+            HeaderValues values = exchange.getRequestHeaders().get(name);
+            return values == null ? List.of() : values;
+        }
+
+        @Override
+        public Collection<String> query(String name) {
+            Deque<String> values = exchange.getQueryParameters().get(name);
+            return values == null ? List.of() : values;
         }
     }
 
@@ -327,80 +291,6 @@ public final class UpgradeHandler implements HttpHandler {
                 log.warn("a connection listener failed", e);
             }
         }
-    }
-
-    // Plain loops rather than streams on the upgrade path: a stream pipeline per header allocates,
-    // and its call sites see several list classes, so the compiled upgrade path kept being
-    // deoptimised and recompiled long after warm-up (finding 16 on the Benchmarks page).
-    private static boolean hasToken(HeaderValues values, String expected) {
-        for (String v : commaList(values)) {
-            if (v.equalsIgnoreCase(expected)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The client's first offered subprotocol that we speak, or null. */
-    private static String firstKnownSubprotocol(List<String> offered) {
-        for (String p : offered) {
-            if (SUBPROTOCOLS.contains(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    private static List<String> commaList(HeaderValues values) {
-        if (values == null) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (String value : values) {
-            for (String part : value.split(",")) {
-                String t = part.trim();
-                if (!t.isEmpty()) {
-                    out.add(t);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String trimmed(String s) {
-        return s == null ? null : s.trim();
-    }
-
-    private static boolean isValidKey(String key) {
-        if (key == null) {
-            return false;
-        }
-        try {
-            return Base64.getDecoder().decode(key.trim()).length == 16;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    /** {@code ?room=} values, repeatable and comma-separated, duplicates removed in order. */
-    private static List<String> roomsRequested(HttpServerExchange exchange) {
-        Deque<String> values = exchange.getQueryParameters().get("room");
-        if (values == null) {
-            return List.of();
-        }
-        Set<String> rooms = new LinkedHashSet<>();
-        for (String value : values) {
-            for (String part : value.split(",", -1)) {
-                rooms.add(part.trim());
-            }
-        }
-        return List.copyOf(rooms);
-    }
-
-    private static Optional<String> firstQuery(HttpServerExchange exchange, String name) {
-        Deque<String> values = exchange.getQueryParameters().get(name);
-        return values == null || values.isEmpty() || values.peekFirst().isBlank()
-                ? Optional.empty() : Optional.of(values.peekFirst());
     }
 
     /**
