@@ -43,11 +43,13 @@ export default defineConfig({
             { slug: 'guides/heartbeats' },
             { slug: 'guides/shutdown' },
             { slug: 'guides/observability' },
+            { slug: 'guides/browser-client' },
+            { slug: 'guides/scale-out' },
           ],
         },
         {
           label: 'Examples',
-          items: [{ slug: 'examples/chat' }],
+          items: [{ slug: 'examples/chat' }, { slug: 'examples/live-dashboard' }, { slug: 'examples/jakarta' }],
         },
         {
           label: 'Reference',

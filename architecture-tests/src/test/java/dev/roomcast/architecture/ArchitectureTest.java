@@ -38,7 +38,8 @@ class ArchitectureTest {
 
     @Test
     void everyModuleIsImported() {
-        for (String module : List.of("core", "auth", "hub", "transport.undertow", "observability", "examples.chat")) {
+        for (String module : List.of("core", "auth", "hub", "transport.undertow", "observability", "examples.chat",
+                "examples.jakarta", "transport.undertow.jakarta", "examples.dashboard")) {
             assertThat(roomcast.containPackage("dev.roomcast." + module)).as(module).isTrue();
         }
     }

@@ -36,9 +36,14 @@ final class RoomcastArchitecture {
                 slices().matching(root + ".(*)..").should().beFreeOfCycles()));
         rules.add(new NamedRule("packages are free of cycles",
                 slices().matching(root + ".(**)").should().beFreeOfCycles()));
-        rules.add(new NamedRule("Undertow and XNIO only in transport-undertow",
-                noClasses().that().resideOutsideOfPackage(root + ".transport.undertow..")
+        // The Jakarta example is the one application that owns a servlet container (Undertow's), as a
+        // team with an existing servlet application does; the library's other modules never see it.
+        rules.add(new NamedRule("Undertow and XNIO only in transport-undertow and the servlet example",
+                noClasses().that().resideOutsideOfPackages(root + ".transport.undertow..", root + ".examples.jakarta..")
                         .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..")));
+        rules.add(new NamedRule("the Jakarta adapter reaches no Undertow or XNIO type, directly or through what it uses",
+                noClasses().that().resideInAPackage(root + ".transport.undertow.jakarta..")
+                        .should().transitivelyDependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..")));
         rules.add(new NamedRule("Micrometer and OpenTelemetry only in observability and examples",
                 noClasses().that().resideOutsideOfPackages(root + ".observability..", root + ".examples..")
                         .should().dependOnClassesThat().resideInAnyPackage("io.micrometer..", "io.opentelemetry..",
@@ -46,6 +51,9 @@ final class RoomcastArchitecture {
         rules.add(new NamedRule("the JWT library only in auth",
                 noClasses().that().resideOutsideOfPackage(root + ".auth..")
                         .should().dependOnClassesThat().resideInAnyPackage("com.nimbusds..")));
+        rules.add(new NamedRule("Lettuce (Redis) only in cluster-redis",
+                noClasses().that().resideOutsideOfPackage(root + ".cluster.redis..")
+                        .should().dependOnClassesThat().resideInAnyPackage("io.lettuce..")));
         rules.add(new NamedRule("hub never sees auth",
                 noClasses().that().resideInAPackage(root + ".hub..")
                         .should().dependOnClassesThat().resideInAPackage(root + ".auth..")));
@@ -55,7 +63,7 @@ final class RoomcastArchitecture {
         rules.add(new NamedRule("core depends on no other module",
                 noClasses().that().resideInAPackage(root + ".core..")
                         .should().dependOnClassesThat().resideInAnyPackage(root + ".auth..", root + ".hub..",
-                                root + ".transport..", root + ".observability..", root + ".examples..")));
+                                root + ".transport..", root + ".observability..", root + ".cluster..", root + ".examples..")));
         rules.add(new NamedRule("observability depends only on core",
                 noClasses().that().resideInAPackage(root + ".observability..")
                         .should().dependOnClassesThat().resideInAnyPackage(root + ".auth..", root + ".hub..",

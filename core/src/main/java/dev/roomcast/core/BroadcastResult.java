@@ -1,5 +1,6 @@
 package dev.roomcast.core;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -13,9 +14,36 @@ import java.util.Optional;
  * @param closed    members closed with 1013 under {@link SendBehavior#CLOSE}, or already closing when offered the frame
  * @param timedOut  members whose queue stayed full for {@code sendTimeout} under {@link SendBehavior#BLOCK}
  * @param rejected  why the whole broadcast was refused, if it was
+ * @param relay     whether the frame also went to the other nodes: the counts above are this node's
+ *                  members only; other nodes deliver on their own and report nothing back
  */
 public record BroadcastResult(int attempted, int enqueued, int dropped, int closed, int timedOut,
-                              Optional<Rejection> rejected) {
+                              Optional<Rejection> rejected, Relay relay) {
+
+    public BroadcastResult {
+        Objects.requireNonNull(rejected, "rejected");
+        Objects.requireNonNull(relay, "relay");
+    }
+
+    /** A result of a node that relays nothing ({@link Relay#NONE}): the single-node bus, or a delivery to one node's members. */
+    public BroadcastResult(int attempted, int enqueued, int dropped, int closed, int timedOut, Optional<Rejection> rejected) {
+        this(attempted, enqueued, dropped, closed, timedOut, rejected, Relay.NONE);
+    }
+
+    /** Whether a broadcast also went to the other nodes of a cluster. */
+    public enum Relay {
+        /** Nothing to relay to: the in-process bus, a send to one connection, or a broadcast refused as a whole. */
+        NONE,
+        /** Handed to the cluster (for example published on Redis) for every other node to deliver to its members. */
+        RELAYED,
+        /** The other nodes never got it (for example Redis is unreachable); this node's members did, as counted. */
+        FAILED
+    }
+
+    /** This result with {@code relay} as its relay outcome. */
+    public BroadcastResult withRelay(Relay relay) {
+        return new BroadcastResult(attempted, enqueued, dropped, closed, timedOut, rejected, relay);
+    }
 
     /** Why a whole broadcast was refused. */
     public enum Rejection {
@@ -41,7 +69,12 @@ public record BroadcastResult(int attempted, int enqueued, int dropped, int clos
         };
     }
 
-    /** Whether every attempted member got the frame queued. */
+    /** Whether the frame should have reached other nodes and did not ({@link Relay#FAILED}). */
+    public boolean relayFailed() {
+        return relay == Relay.FAILED;
+    }
+
+    /** Whether every attempted member (of this node) got the frame queued. */
     public boolean fullyDelivered() {
         return rejected.isEmpty() && enqueued == attempted;
     }

@@ -8,6 +8,10 @@ import java.util.concurrent.CompletionStage;
  * between servers (for example over Redis) without the hub changing. The hub subscribes once with
  * its local delivery; {@link #publish} must deliver to that subscriber on this node and to the
  * subscribers on every other node. The default, in-process bus just calls the local subscriber.
+ *
+ * <p>A bus that spans nodes also learns of this node's room members ({@link #memberJoined},
+ * {@link #memberLeft}) so it can keep a cluster-wide view of presence. Frames relayed from other
+ * nodes reach the subscriber on the bus's own thread; the hub moves them onto the room's lane.
  */
 public interface ClusterBus extends AutoCloseable {
 
@@ -27,6 +31,18 @@ public interface ClusterBus extends AutoCloseable {
 
     /** Publishes a room frame to every node; the stage completes with what the local delivery did. */
     CompletionStage<BroadcastResult> publish(RoomName room, Frame frame, Optional<ConnectionId> excluded);
+
+    /**
+     * Tells the bus that a connection of this node entered {@code room}. Called by the hub with the
+     * room's lock held, so it must not block (a networked bus records the change and writes it
+     * asynchronously). The default does nothing.
+     */
+    default void memberJoined(RoomName room, ConnectionId connection, String subject) {
+    }
+
+    /** Tells the bus that a connection of this node left {@code room}; same rules as {@link #memberJoined}. */
+    default void memberLeft(RoomName room, ConnectionId connection) {
+    }
 
     /** Releases the bus's resources; idempotent. */
     @Override

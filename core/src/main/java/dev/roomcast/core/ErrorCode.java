@@ -29,6 +29,7 @@ public enum ErrorCode {
     INVALID_PAYLOAD(400, "the payload does not match the event type"),
     UNKNOWN_TYPE(400, "no handler is registered for this event type"),
     NOT_IN_ROOM(403, "join the room before publishing to it"),
+    RELAY_FAILED(503, "the message reached this server's members but could not be relayed to the other servers"),
     INTERNAL(500, "internal error");
 
     private final int httpStatus;

@@ -33,6 +33,18 @@ public interface Peer {
     }
 
     /**
+     * Like {@link #send(Frame, java.time.Duration)}, but a full queue gets {@code behavior} instead of
+     * the connection's own: the hub uses it for the broadcasts of a room that has a behaviour of its
+     * own ({@link RoomcastConfig#roomSendBehaviors()}), so one connection can lose a frame of a
+     * {@code DROP} room and wait for a frame of a {@code BLOCK} room. {@code maxWait} only matters
+     * under {@code BLOCK}. The default ignores {@code behavior} and applies the connection's own, for
+     * peers that cannot choose per frame; the transport's connection honours it.
+     */
+    default SendResult send(Frame frame, java.time.Duration maxWait, SendBehavior behavior) {
+        return send(frame, maxWait);
+    }
+
+    /**
      * Queues {@code frame} only if there is room right now; never waits and never applies the
      * full-queue behaviour. Fan-out calls this first so a slow member cannot delay the others.
      */

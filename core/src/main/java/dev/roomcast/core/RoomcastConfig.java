@@ -3,8 +3,11 @@ package dev.roomcast.core;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -30,6 +33,7 @@ public final class RoomcastConfig {
     private final int sendQueueSize;
     private final Duration sendTimeout;
     private final SendBehavior sendBehavior;
+    private final Map<RoomName, SendBehavior> roomSendBehaviors;
     private final int workerCount;
     private final int jobQueueSize;
     private final int maxMessageBytes;
@@ -62,6 +66,8 @@ public final class RoomcastConfig {
         this.sendQueueSize = b.sendQueueSize;
         this.sendTimeout = b.sendTimeout;
         this.sendBehavior = b.sendBehavior;
+        // Not Map.copyOf: a null behaviour must reach validate(), which names it, rather than throw here.
+        this.roomSendBehaviors = Collections.unmodifiableMap(new LinkedHashMap<>(b.roomSendBehaviors));
         this.workerCount = b.workerCount;
         this.jobQueueSize = b.jobQueueSize;
         this.maxMessageBytes = b.maxMessageBytes;
@@ -107,6 +113,7 @@ public final class RoomcastConfig {
         b.sendQueueSize = this.sendQueueSize;
         b.sendTimeout = this.sendTimeout;
         b.sendBehavior = this.sendBehavior;
+        b.roomSendBehaviors = new LinkedHashMap<>(this.roomSendBehaviors);
         b.workerCount = this.workerCount;
         b.jobQueueSize = this.jobQueueSize;
         b.maxMessageBytes = this.maxMessageBytes;
@@ -162,6 +169,22 @@ public final class RoomcastConfig {
     /** What a send does when the member's queue is full. Default {@link SendBehavior#BLOCK}. */
     public SendBehavior sendBehavior() {
         return sendBehavior;
+    }
+
+    /**
+     * Rooms whose broadcasts apply their own {@link SendBehavior} to a member whose queue is full,
+     * instead of {@link #sendBehavior()}. Default empty. A member's queue is shared by all its rooms, so
+     * the behaviour belongs to the frame being offered: a broadcast of a {@code DROP} room is dropped for
+     * a slow member while a broadcast of a {@code BLOCK} room waits for the same member's queue. Replies,
+     * {@code joined} events, broadcasts to everyone and direct sends keep {@link #sendBehavior()}.
+     */
+    public Map<RoomName, SendBehavior> roomSendBehaviors() {
+        return roomSendBehaviors;
+    }
+
+    /** What a broadcast of {@code room} does at a member's full queue: its entry in {@link #roomSendBehaviors()}, else {@link #sendBehavior()}. */
+    public SendBehavior sendBehavior(RoomName room) {
+        return roomSendBehaviors.getOrDefault(room, sendBehavior);
     }
 
     /** Broadcast lanes. Default 16. Each room's broadcasts run in order on one lane; lanes run in parallel. */
@@ -358,6 +381,11 @@ public final class RoomcastConfig {
         if (sendBehavior == null) {
             v.add("sendBehavior: expected BLOCK, DROP or CLOSE but was null");
         }
+        roomSendBehaviors.forEach((room, behavior) -> {
+            if (room == null || behavior == null) {
+                v.add("roomSendBehaviors: expected a room and BLOCK, DROP or CLOSE but one entry was " + room + "=" + behavior);
+            }
+        });
         for (String origin : allowedOrigins) {
             if (origin.isBlank() || origin.endsWith("/")) {
                 v.add("allowedOrigins: expected scheme://host[:port] without a trailing slash but one entry was '" + origin + "'");
@@ -405,6 +433,7 @@ public final class RoomcastConfig {
     public String toString() {
         return "RoomcastConfig[host=" + host + ", port=" + port + ", path=" + path
                 + ", sendQueueSize=" + sendQueueSize + ", sendTimeout=" + sendTimeout + ", sendBehavior=" + sendBehavior
+                + ", roomSendBehaviors=" + roomSendBehaviors
                 + ", workerCount=" + workerCount + ", jobQueueSize=" + jobQueueSize + ", maxMessageBytes=" + maxMessageBytes
                 + ", pingPeriod=" + pingPeriod + ", pongWait=" + pongWait + ", maxConnections=" + maxConnections
                 + ", maxRoomConnections=" + maxRoomConnections + ", maxRoomRegistrations=" + maxRoomRegistrations
@@ -425,6 +454,7 @@ public final class RoomcastConfig {
         private int sendQueueSize = 256;
         private Duration sendTimeout = Duration.ofMillis(200);
         private SendBehavior sendBehavior = SendBehavior.BLOCK;
+        private Map<RoomName, SendBehavior> roomSendBehaviors = new LinkedHashMap<>();
         private int workerCount = 16;
         private int jobQueueSize = 4096;
         private int maxMessageBytes = 1024 * 1024;
@@ -486,6 +516,13 @@ public final class RoomcastConfig {
         /** See {@link RoomcastConfig#sendBehavior()}. */
         public Builder sendBehavior(SendBehavior value) {
             this.sendBehavior = value;
+            return this;
+        }
+
+        /** Gives {@code room}'s broadcasts their own behaviour at a full queue; see {@link RoomcastConfig#roomSendBehaviors()}. */
+        public Builder roomSendBehavior(RoomName room, SendBehavior value) {
+            Objects.requireNonNull(room, "room");
+            this.roomSendBehaviors.put(room, value); // a null behaviour is reported by validate(), like sendBehavior's
             return this;
         }
 

@@ -37,6 +37,18 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void aNumberBeyondADoubleAndADecimalsZerosArePassedOnAsTheClientWroteThem() {
+        EnvelopeCodec wide = new EnvelopeCodec(1024);
+        DecodeResult r = wide.decode("{\"type\":\"publish\",\"room\":\"lobby\",\"payload\":{\"big\":1e911234563,\"price\":1.50}}");
+        Envelope in = ((DecodeResult.Decoded) r).envelope();
+
+        String out = wide.encode(Envelope.toRoom("message", RoomName.of("lobby"), in.payload())).text();
+
+        assertThat(out).doesNotContain("Infinity").contains("\"big\":1E+911234563", "\"price\":1.50");
+        assertThat(wide.readPayload(in.payload().path("price"), double.class)).isEqualTo(1.5);
+    }
+
+    @Test
     void malformedJsonIsATypedFailureNotAnException() {
         assertThat(failed("{nope").code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);
         assertThat(failed("[1,2]").code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);

@@ -138,4 +138,34 @@ class RoomcastConfigTest {
         assertThatThrownBy(() -> RoomcastConfig.builder().allowedOrigins("https://app.example.com/").build())
                 .hasMessageContaining("allowedOrigins");
     }
+
+    @Test
+    void aRoomWithItsOwnSendBehaviorOverridesTheDefaultAndOtherRoomsKeepIt() {
+        RoomName feed = RoomName.of("feed");
+        RoomcastConfig c = RoomcastConfig.builder().sendBehavior(SendBehavior.BLOCK)
+                .roomSendBehavior(feed, SendBehavior.DROP).build();
+
+        assertThat(c.sendBehavior(feed)).isEqualTo(SendBehavior.DROP);
+        assertThat(c.sendBehavior(RoomName.of("alerts"))).isEqualTo(SendBehavior.BLOCK);
+        assertThat(c.roomSendBehaviors()).containsExactly(java.util.Map.entry(feed, SendBehavior.DROP));
+        assertThat(c.toString()).contains("roomSendBehaviors={feed=DROP}");
+        assertThat(RoomcastConfig.defaults().roomSendBehaviors()).isEmpty();
+    }
+
+    @Test
+    void roomSendBehaviorsSurviveToBuilderAndAVariantDoesNotChangeTheOriginal() {
+        RoomName feed = RoomName.of("feed");
+        RoomcastConfig base = RoomcastConfig.builder().roomSendBehavior(feed, SendBehavior.DROP).build();
+        RoomcastConfig variant = base.toBuilder().roomSendBehavior(RoomName.of("alerts"), SendBehavior.CLOSE).build();
+
+        assertThat(variant.roomSendBehaviors()).hasSize(2).containsEntry(feed, SendBehavior.DROP);
+        assertThat(base.roomSendBehaviors()).hasSize(1);
+    }
+
+    @Test
+    void aRoomSendBehaviorOfNullIsReportedByValidate() {
+        assertThatThrownBy(() -> RoomcastConfig.builder().roomSendBehavior(RoomName.of("feed"), null).build())
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("roomSendBehaviors: expected a room and BLOCK, DROP or CLOSE but one entry was feed=null");
+    }
 }

@@ -18,6 +18,7 @@ import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.SendBehavior;
+import dev.roomcast.core.SendResult;
 import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
@@ -132,7 +133,7 @@ public final class Hub implements HubStats {
         this.presence = Objects.requireNonNull(presence, "presence");
         this.lanes = new BroadcastLanes(config.workerCount(), config.jobQueueSize(), "roomcast-broadcast-");
         this.shardedInFlight = new Semaphore(config.jobQueueSize());
-        bus.subscribe(this::deliverLocally);
+        bus.subscribe(this::deliverFromBus);
     }
 
     /** A hub with the in-process bus, no listeners and presence as configured. */
@@ -352,6 +353,7 @@ public final class Hub implements HubStats {
                 return undoJoin(room, JoinResult.Reason.NOT_CONNECTED);
             }
             room.add(member);
+            busSafely(() -> bus.memberJoined(name, peer.id(), member.asRoomMember().subject()));
             // Announced under the lock, so presence events leave in the order of the changes.
             announce(name, "join", member.asRoomMember(), Optional.of(peer.id()));
             return new JoinResult.Joined(name, list, false);
@@ -399,6 +401,7 @@ public final class Hub implements HubStats {
             }
             member.exit(name);
             registrations.decrementAndGet();
+            busSafely(() -> bus.memberLeft(name, member.peer().id()));
             if (room.isEmpty()) {
                 retire(room);
             }
@@ -488,7 +491,7 @@ public final class Hub implements HubStats {
         }
         Frame frame = codec.encode(envelope);
         return submit(ALL_LANE_KEY, null, envelope,
-                () -> CompletableFuture.completedFuture(deliver(members.values(), frame, excluded)),
+                () -> CompletableFuture.completedFuture(deliver(members.values(), frame, excluded, Optional.empty())),
                 Thread.currentThread().isVirtual() ? Caller.MAY_WAIT : Caller.HANDS_OFF);
     }
 
@@ -501,7 +504,7 @@ public final class Hub implements HubStats {
         if (member == null) {
             return NOBODY;
         }
-        return deliver(List.of(member), codec.encode(envelope), Optional.empty());
+        return deliver(List.of(member), codec.encode(envelope), Optional.empty(), Optional.empty());
     }
 
     private CompletableFuture<BroadcastResult> submit(Object laneKey, RoomName room, Envelope envelope,
@@ -541,6 +544,48 @@ public final class Hub implements HubStats {
     }
 
     /**
+     * What the hub subscribes to its {@link ClusterBus}: a frame published by this hub arrives on the
+     * room's lane and is delivered there; a frame relayed from another node arrives on the bus's own
+     * thread (one that must not wait, such as a Redis client's event loop) and is queued on the room's
+     * lane like any broadcast, so it keeps the room's order and is delivered by a lane runner.
+     */
+    private CompletionStage<BroadcastResult> deliverFromBus(RoomName name, Frame frame, Optional<ConnectionId> excluded) {
+        if (lanes.isLaneThread(name)) {
+            return deliverLocally(name, frame, excluded);
+        }
+        if (state != State.RUNNING) {
+            return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
+        }
+        CompletableFuture<BroadcastResult> done = new CompletableFuture<>();
+        Runnable job = () -> deliverLocallyInto(done, name, frame, excluded);
+        if (!lanes.submit(name, job, false)) {
+            done.complete(BroadcastResult.rejected(state == State.RUNNING ? Rejection.JOB_QUEUE_FULL : Rejection.STOPPED));
+        }
+        return done;
+    }
+
+    /**
+     * Runs {@link #deliverLocally} (on a lane runner) and completes {@code done} with its outcome: the
+     * caller handed {@code done} to someone who waits on it, so it must complete whatever happens,
+     * even when the delivery throws.
+     */
+    private void deliverLocallyInto(CompletableFuture<BroadcastResult> done, RoomName name, Frame frame,
+            Optional<ConnectionId> excluded) {
+        try {
+            deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(r);
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            done.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /**
      * The local delivery of room frames, subscribed to the {@link ClusterBus}; runs on the room's
      * lane. A room of {@link #SHARDED_FANOUT_MIN_MEMBERS} or more is handed to its members' writer
      * threads ({@link ShardedFanout}) and completes when they report; a smaller one, or one whose
@@ -553,43 +598,32 @@ public final class Hub implements HubStats {
         if (room == null) {
             return CompletableFuture.completedFuture(NOBODY);
         }
+        Optional<SendBehavior> roomBehavior = Optional.ofNullable(config.roomSendBehaviors().get(name));
         if (!isLarge(room) && !room.hasShardedPending() && !anyDeferred(room)) {
-            return lanes.mustNotWait() ? deliverWithoutWaiting(room.members(), frame, excluded)
-                    : CompletableFuture.completedFuture(deliver(room.members(), frame, excluded));
+            return lanes.mustNotWait() ? deliverWithoutWaiting(room.members(), frame, excluded, roomBehavior)
+                    : CompletableFuture.completedFuture(deliver(room.members(), frame, excluded, roomBehavior));
         }
         if (lanes.mustNotWait()) {
             // The room is (or was, a moment ago) fanned out per writer thread: that path may wait for a slot.
             CompletableFuture<BroadcastResult> rest = new CompletableFuture<>();
-            lanes.continueOnRunner(() -> {
-                try {
-                    deliverLocally(name, frame, excluded).whenComplete((r, e) -> {
-                        if (e != null) {
-                            rest.completeExceptionally(e);
-                        } else {
-                            rest.complete(r);
-                        }
-                    });
-                } catch (RuntimeException | Error e) {
-                    rest.completeExceptionally(e); // the broadcast's future must complete whatever happens
-                    throw e;
-                }
-            });
+            lanes.continueOnRunner(() -> deliverLocallyInto(rest, name, frame, excluded));
             return rest;
         }
         FanoutPlan plan = room.plan();
         if (plan.threads().length == 0) {
-            return CompletableFuture.completedFuture(deliver(Arrays.asList(plan.direct()), frame, excluded));
+            return CompletableFuture.completedFuture(deliver(Arrays.asList(plan.direct()), frame, excluded, roomBehavior));
         }
         if (!awaitShardedSlot()) {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         room.shardedStarted();
-        ShardedFanout fanout = ShardedFanout.dispatch(plan, frame, excluded, config.sendBehavior(),
+        ShardedFanout fanout = ShardedFanout.dispatch(plan, frame, excluded, roomBehavior, config.sendBehavior(name),
                 config.sendTimeout(), lanes, name, () -> {
                     room.shardedDone();
                     shardedInFlight.release();
                 });
-        BroadcastResult direct = plan.direct().length == 0 ? NOBODY : deliver(Arrays.asList(plan.direct()), frame, excluded);
+        BroadcastResult direct = plan.direct().length == 0 ? NOBODY
+                : deliver(Arrays.asList(plan.direct()), frame, excluded, roomBehavior);
         return fanout.finishDispatch(direct);
     }
 
@@ -621,13 +655,15 @@ public final class Hub implements HubStats {
     /**
      * Offers one shared frame to each member: first without waiting, so every member with room in
      * its queue gets the frame at once; then, only for the members whose queue was full, with the
-     * configured {@code SendBehavior}.
+     * configured {@code SendBehavior}: the room's own when it has one ({@code roomBehavior}), else each
+     * connection's.
      */
-    private BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded) {
+    private BroadcastResult deliver(Collection<Member> targets, Frame frame, Optional<ConnectionId> excluded,
+                                    Optional<SendBehavior> roomBehavior) {
         DeliveryTally tally = new DeliveryTally();
         List<Peer> full = offerToAll(targets, frame, excluded, tally);
         if (full != null) {
-            offerToFull(full, frame, tally);
+            offerToFull(full, frame, tally, roomBehavior);
         }
         return tally.result();
     }
@@ -639,19 +675,20 @@ public final class Hub implements HubStats {
      * runner, which waits for them (one deadline for all) before the lane runs anything else.
      */
     private CompletionStage<BroadcastResult> deliverWithoutWaiting(Collection<Member> targets, Frame frame,
-                                                                   Optional<ConnectionId> excluded) {
+                                                                   Optional<ConnectionId> excluded,
+                                                                   Optional<SendBehavior> roomBehavior) {
         DeliveryTally tally = new DeliveryTally();
         List<Peer> full = offerToAll(targets, frame, excluded, tally);
-        if (full == null || config.sendBehavior() != SendBehavior.BLOCK) {
+        if (full == null || roomBehavior.orElse(config.sendBehavior()) != SendBehavior.BLOCK) {
             if (full != null) {
-                offerToFull(full, frame, tally);
+                offerToFull(full, frame, tally, roomBehavior);
             }
             return CompletableFuture.completedFuture(tally.result());
         }
         CompletableFuture<BroadcastResult> result = new CompletableFuture<>();
         lanes.continueOnRunner(() -> {
             try {
-                offerToFull(full, frame, tally);
+                offerToFull(full, frame, tally, roomBehavior);
             } finally {
                 // A peer that threw counts as closed, with those after it: the future completes regardless.
                 tally.closed(tally.unanswered());
@@ -684,13 +721,21 @@ public final class Hub implements HubStats {
         return full;
     }
 
-    /** A delivery's second pass: the peers whose queue was full, with the send behaviour and one deadline for all. */
-    private void offerToFull(List<Peer> full, Frame frame, DeliveryTally tally) {
+    /**
+     * A delivery's second pass: the peers whose queue was full, with the send behaviour (the room's own
+     * when it has one, else each connection's) and one deadline for all.
+     */
+    private void offerToFull(List<Peer> full, Frame frame, DeliveryTally tally, Optional<SendBehavior> roomBehavior) {
         // One deadline for the whole broadcast: k slow members cost one sendTimeout, not k.
         long deadline = System.nanoTime() + config.sendTimeout().toNanos();
         for (Peer peer : full) {
-            tally.count(peer.send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+            tally.count(send(peer, frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), roomBehavior));
         }
+    }
+
+    /** Offers {@code frame} with the room's own behaviour at a full queue when it has one, else with the peer's. */
+    static SendResult send(Peer peer, Frame frame, Duration maxWait, Optional<SendBehavior> roomBehavior) {
+        return roomBehavior.isPresent() ? peer.send(frame, maxWait, roomBehavior.get()) : peer.send(frame, maxWait);
     }
 
     /** Queues a presence event on the room's lane without waiting; called with the room's lock held. */
@@ -966,6 +1011,15 @@ public final class Hub implements HubStats {
      * @param forced   members still connected at the deadline and closed without draining
      */
     public record ShutdownResult(int notified, int forced) {
+    }
+
+    /** A bus's presence hook runs under a room's lock: its failure must not undo or break the membership change. */
+    private static void busSafely(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("the cluster bus failed to record a presence change", e);
+        }
     }
 
     private static void safely(Runnable call) {

@@ -121,11 +121,20 @@ public final class SendQueue {
      * {@code maxWaitNanos} (never longer than the send timeout); 0 means fail at once when full.
      */
     public SendResult offer(Frame frame, long maxWaitNanos) {
+        return offer(frame, maxWaitNanos, behavior);
+    }
+
+    /**
+     * Like {@link #offer(Frame, long)}, but applies {@code whenFull} rather than this queue's own
+     * behaviour if the queue is full: how a room with a send behaviour of its own reaches a connection
+     * whose queue it shares with other rooms.
+     */
+    public SendResult offer(Frame frame, long maxWaitNanos, SendBehavior whenFull) {
         if (closed) {
             return SendResult.NOT_OPEN;
         }
         if (!reserveSlot()) {
-            switch (behavior) {
+            switch (whenFull) {
                 case DROP -> {
                     return SendResult.DROPPED;
                 }
@@ -273,7 +282,7 @@ public final class SendQueue {
         return capacity;
     }
 
-    /** The behaviour when full. */
+    /** The behaviour when full, unless an offer names another ({@link #offer(Frame, long, SendBehavior)}). */
     public SendBehavior behavior() {
         return behavior;
     }

@@ -33,7 +33,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ShardedFanout {
     private final Frame frame;
     private final ConnectionId skip;
+    /** What a full queue gets: the room's own behaviour, else the configured one (decides whether members are deferred). */
     private final SendBehavior behavior;
+    /** The room's own behaviour, when it has one; empty: each connection applies its own. */
+    private final Optional<SendBehavior> roomBehavior;
     private final long sendTimeoutNanos;
     private final BroadcastLanes lanes;
     private final Object laneKey;
@@ -49,10 +52,11 @@ final class ShardedFanout {
     /** Guarded by this: the parts' tallies, summed as they report from their threads. */
     private final DeliveryTally total = new DeliveryTally();
 
-    private ShardedFanout(Frame frame, ConnectionId skip, SendBehavior behavior, Duration sendTimeout,
-                          BroadcastLanes lanes, Object laneKey, int shards, Runnable onShardsDone) {
+    private ShardedFanout(Frame frame, ConnectionId skip, Optional<SendBehavior> roomBehavior, SendBehavior behavior,
+                          Duration sendTimeout, BroadcastLanes lanes, Object laneKey, int shards, Runnable onShardsDone) {
         this.frame = frame;
         this.skip = skip;
+        this.roomBehavior = roomBehavior;
         this.behavior = behavior;
         this.sendTimeoutNanos = sendTimeout.toNanos();
         this.lanes = lanes;
@@ -67,12 +71,15 @@ final class ShardedFanout {
      * then delivers to the plan's members without a writer thread itself and reports that with
      * {@link #finishDispatch}, which returns the future of the whole broadcast.
      *
+     * @param roomBehavior the room's own behaviour at a full queue, if it has one
+     * @param behavior     the behaviour that applies at a full queue: {@code roomBehavior}, else the configured one
      * @param onShardsDone run (on some writer thread, or here) once every writer thread took its part
      */
-    static ShardedFanout dispatch(FanoutPlan plan, Frame frame, Optional<ConnectionId> excluded, SendBehavior behavior,
-                             Duration sendTimeout, BroadcastLanes lanes, Object laneKey, Runnable onShardsDone) {
-        ShardedFanout fanout = new ShardedFanout(frame, excluded.orElse(null), behavior, sendTimeout, lanes, laneKey,
-                plan.threads().length, onShardsDone);
+    static ShardedFanout dispatch(FanoutPlan plan, Frame frame, Optional<ConnectionId> excluded,
+                                  Optional<SendBehavior> roomBehavior, SendBehavior behavior, Duration sendTimeout,
+                                  BroadcastLanes lanes, Object laneKey, Runnable onShardsDone) {
+        ShardedFanout fanout = new ShardedFanout(frame, excluded.orElse(null), roomBehavior, behavior, sendTimeout, lanes,
+                laneKey, plan.threads().length, onShardsDone);
         for (int i = 0; i < plan.threads().length; i++) {
             Member[] group = plan.groups()[i];
             if (!plan.threads()[i].execute(() -> fanout.deliverOnWriterThread(group))) {
@@ -115,7 +122,7 @@ final class ShardedFanout {
                     deferred.add(m);
                     continue;
                 }
-                part.count(peer.send(frame, Duration.ZERO)); // DROP or CLOSE, applied here: neither waits
+                part.count(Hub.send(peer, frame, Duration.ZERO, roomBehavior)); // DROP or CLOSE, applied here: neither waits
             }
         } finally {
             // Even if a peer threw, this part reports, or the broadcast would never complete and its
@@ -151,7 +158,8 @@ final class ShardedFanout {
         DeliveryTally part = new DeliveryTally(); // attempted was counted by the writer thread that deferred them
         for (Member m : deferred) {
             try {
-                part.count(m.peer().send(frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+                part.count(Hub.send(m.peer(), frame, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                        roomBehavior));
             } finally {
                 m.deferredDone();
             }

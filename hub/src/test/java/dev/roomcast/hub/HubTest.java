@@ -921,6 +921,45 @@ class HubTest {
         }
 
         @Test
+        void aRoomWithItsOwnDropBehaviorDropsForAFullMemberWhileItsOtherRoomStillWaitsForIt() {
+            RoomName feed = RoomName.of("feed");
+            start(settings().sendTimeout(Duration.ofMillis(100)).roomSendBehavior(feed, SendBehavior.DROP).build());
+            RecordingPeer alice = connect(peer("alice").behavior(SendBehavior.BLOCK));
+            join(alice, "lobby");
+            join(alice, "feed");
+            alice.assertPushed("joined");
+            alice.assertPushed("joined");
+            // Its two joined replies fill its queue; it never reads.
+            RecordingPeer slow = connect(peer("slow").capacity(2).behavior(SendBehavior.BLOCK).timeout(LONG));
+            join(slow, "lobby");
+            join(slow, "feed");
+
+            BroadcastResult toFeed = result(hub.broadcastRoom(feed, message(feed, 1), Optional.empty()));
+            BroadcastResult toLobby = result(hub.broadcastRoom(LOBBY, message(LOBBY, 2), Optional.empty()));
+
+            assertThat(toFeed).as("feed: DROP, its own").isEqualTo(new BroadcastResult(2, 1, 1, 0, 0, Optional.empty()));
+            assertThat(toLobby).as("lobby: the connection's BLOCK, timed out").isEqualTo(new BroadcastResult(2, 1, 0, 0, 1, Optional.empty()));
+            assertThat(slow.isOpen()).isTrue();
+            assertThat(seq(alice.assertPushed("message"))).isEqualTo(1);
+            assertThat(seq(alice.assertPushed("message"))).isEqualTo(2);
+            slow.assertPushed("joined");
+            slow.assertPushed("joined");
+        }
+
+        @Test
+        void aRoomWithItsOwnCloseBehaviorClosesAFullMemberWhoseConnectionWouldDrop() {
+            RoomName alerts = RoomName.of("alerts");
+            start(settings().roomSendBehavior(alerts, SendBehavior.CLOSE).build());
+            RecordingPeer slow = connect(peer("slow").capacity(1).behavior(SendBehavior.DROP));
+            join(slow, "alerts"); // its joined reply fills its queue
+
+            BroadcastResult result = result(hub.broadcastRoom(alerts, message(alerts, 1), Optional.empty()));
+
+            assertThat(result).isEqualTo(new BroadcastResult(1, 0, 0, 1, 0, Optional.empty()));
+            slow.assertClosed(CloseCode.TRY_AGAIN_LATER);
+        }
+
+        @Test
         void slowMemberIsClosedWith1013WhileOthersKeepReceiving() {
             start(settings().build());
             List<RecordingPeer> fast = joinedMembers("alice", "bob");

@@ -107,6 +107,11 @@ final class RecordingPeer implements Peer {
 
     @Override
     public SendResult send(Frame frame, java.time.Duration maxWait) {
+        return send(frame, maxWait, queue.behavior());
+    }
+
+    @Override
+    public SendResult send(Frame frame, java.time.Duration maxWait, SendBehavior behavior) {
         lock.lock();
         try {
             sendCalls++;
@@ -118,7 +123,7 @@ final class RecordingPeer implements Peer {
             return SendResult.NOT_OPEN;
         }
         boolean mayNotWait = onIoThread || (writerThread != null && writerThread.isCurrent());
-        SendResult result = queue.offer(frame, mayNotWait ? 0 : maxWait.toNanos());
+        SendResult result = queue.offer(frame, mayNotWait ? 0 : maxWait.toNanos(), behavior);
         if (result == SendResult.CLOSED_SLOW) {
             close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "slow consumer"));
         }

@@ -364,6 +364,18 @@ class SendQueueTest {
                 .withMessage("capacity: expected > 0 but was 0");
     }
 
+    @Test
+    void anOfferNamingItsOwnBehaviorAppliesItToAFullQueueInsteadOfTheQueues() {
+        SendQueue queue = new SendQueue(1, SendBehavior.BLOCK, LONG, () -> { });
+        assertThat(queue.offer(Frame.ofText("a"), 0, SendBehavior.DROP)).isEqualTo(SendResult.ENQUEUED);
+
+        assertThat(queue.offer(Frame.ofText("b"), LONG.toNanos(), SendBehavior.DROP)).isEqualTo(SendResult.DROPPED);
+        assertThat(queue.offer(Frame.ofText("c"), LONG.toNanos(), SendBehavior.CLOSE)).isEqualTo(SendResult.CLOSED_SLOW);
+        assertThat(queue.offer(Frame.ofText("d"), 0, SendBehavior.BLOCK)).isEqualTo(SendResult.TIMED_OUT);
+        assertThat(queue.behavior()).isEqualTo(SendBehavior.BLOCK);
+        assertThat(queue.size()).isEqualTo(1);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     private SendQueue queue(int capacity, SendBehavior behavior, Duration timeout) {

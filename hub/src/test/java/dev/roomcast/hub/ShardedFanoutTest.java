@@ -167,6 +167,22 @@ class ShardedFanoutTest {
     }
 
     @Test
+    void aLargeRoomWithItsOwnDropBehaviorDropsForAFullBlockMemberOnTheWriterThreadWithoutWaiting() {
+        // Connections BLOCK for 30 s; the room's own DROP must win, or the broadcast would wait that long.
+        start(settings().sendTimeout(LONG).roomSendBehavior(LOBBY, SendBehavior.DROP).build());
+        List<RecordingPeer> members = room(MEMBERS, b -> b.capacity(1).behavior(SendBehavior.BLOCK).timeout(LONG));
+        RecordingPeer slow = members.get(7).fillQueue();
+
+        BroadcastResult result = result(hub.broadcastRoom(LOBBY, message(1), Optional.empty()));
+
+        assertThat(result).isEqualTo(new BroadcastResult(MEMBERS, MEMBERS - 1, 1, 0, 0, Optional.empty()));
+        assertThat(slow.isOpen()).isTrue();
+        slow.assertPushed("filler");
+        slow.assertNoMoreEvents();
+        assertThat(seq(members.get(8).assertPushed("message"))).isEqualTo(1);
+    }
+
+    @Test
     void aMemberWhoJoinsBetweenTwoBroadcastsGetsItsReplyThenOnlyTheSecond() throws Exception {
         start(settings().build());
         List<RecordingPeer> members = room(MEMBERS, b -> b);

@@ -13,6 +13,7 @@ import dev.roomcast.core.TokenCacheListener;
 import dev.roomcast.core.UpgradeRecord;
 import dev.roomcast.core.WriteRecord;
 import dev.roomcast.observability.internal.BoundedLabels;
+import dev.roomcast.observability.internal.CachedMeterProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
@@ -59,6 +60,7 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
     private final Meter.MeterProvider<Timer> broadcastDuration;
     private final Meter.MeterProvider<DistributionSummary> broadcastRecipients;
     private final Meter.MeterProvider<Counter> broadcastRejected;
+    private final Counter relayFailed;
     private final Meter.MeterProvider<Counter> sendRefused;
     private final DistributionSummary queueDepth;
     private final Meter.MeterProvider<Counter> joins;
@@ -95,6 +97,7 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
         broadcastDuration = timer(registry, RoomcastMeter.BROADCAST_DURATION, FAST_DURATIONS);
         broadcastRecipients = summary(registry, RoomcastMeter.BROADCAST_RECIPIENTS, RECIPIENTS);
         broadcastRejected = counter(registry, RoomcastMeter.BROADCAST_REJECTED);
+        relayFailed = counter(registry, RoomcastMeter.BROADCAST_RELAY_FAILED).withTags();
         sendRefused = counter(registry, RoomcastMeter.SEND_REFUSED);
         queueDepth = summary(registry, RoomcastMeter.SEND_QUEUE_DEPTH, DEPTHS).withTags();
         joins = counter(registry, RoomcastMeter.ROOM_JOINS);
@@ -223,6 +226,9 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
                 broadcastRejected.withTags("reason", BoundedLabels.lower(broadcast.result().rejected().get())).increment();
                 return;
             }
+            if (broadcast.result().relayFailed()) {
+                relayFailed.increment();
+            }
             String scope = broadcast.room().isPresent() ? "room" : "all";
             roomTagged(broadcastDuration, broadcast.room(), "scope", scope).record(broadcast.duration());
             roomTagged(broadcastRecipients, broadcast.room(), "scope", scope).record(broadcast.result().attempted());
@@ -255,12 +261,12 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
     }
 
     private static Meter.MeterProvider<Counter> counter(MeterRegistry registry, RoomcastMeter meter) {
-        return Counter.builder(meter.meterName()).description(meter.help()).withRegistry(registry);
+        return new CachedMeterProvider<>(Counter.builder(meter.meterName()).description(meter.help()).withRegistry(registry));
     }
 
     private static Meter.MeterProvider<Timer> timer(MeterRegistry registry, RoomcastMeter meter, Duration[] buckets) {
-        return Timer.builder(meter.meterName()).description(meter.help()).serviceLevelObjectives(buckets)
-                .withRegistry(registry);
+        return new CachedMeterProvider<>(Timer.builder(meter.meterName()).description(meter.help())
+                .serviceLevelObjectives(buckets).withRegistry(registry));
     }
 
     private static Meter.MeterProvider<DistributionSummary> summary(MeterRegistry registry, RoomcastMeter meter,
@@ -270,7 +276,7 @@ public final class MetricsListener implements ConnectionListener, HubListener, T
         if (!meter.baseUnit().isEmpty()) {
             b.baseUnit(meter.baseUnit());
         }
-        return b.withRegistry(registry);
+        return new CachedMeterProvider<>(b.withRegistry(registry));
     }
 
     private static Duration[] durations(double... millis) {

@@ -38,6 +38,8 @@ public enum RoomcastMeter {
             "Members each broadcast was offered to."),
     BROADCAST_REJECTED("roomcast.broadcast.rejected", Kind.COUNTER, "", List.of("reason"),
             "Broadcasts refused as a whole: `job_queue_full` (the worker pool's queue) or `stopped`."),
+    BROADCAST_RELAY_FAILED("roomcast.broadcast.relay.failed", Kind.COUNTER, "", List.of(),
+            "Room broadcasts this node's members got but the cluster bus could not relay to the other nodes (Redis unreachable); the publisher gets a `RELAY_FAILED` error."),
     BROADCAST_JOBS_QUEUED("roomcast.broadcast.jobs.queued", Kind.GAUGE, "", List.of(),
             "Broadcast jobs waiting for a worker now."),
     SEND_REFUSED("roomcast.send.refused", Kind.COUNTER, "", List.of("behavior"),

@@ -79,8 +79,8 @@ class ConnectionLogsIT {
     }
 
     @Test
-    void openAndCloseLinesCarryTheConnectionIdAndHandlerLinesTheTraceId() {
-        logs = LogCapture.start();
+    void openAndRoutineCloseLinesAreDebugAndCarryTheConnectionIdAndHandlerLinesTheTraceId() {
+        logs = LogCapture.start(Level.DEBUG);
         start(RoomcastConfig.defaults());
         TestClient alice = server.connect("alice", "?room=lobby",
                 Map.of("X-Roomcast-Room-Password", PASSWORD_MARKER));
@@ -94,7 +94,7 @@ class ConnectionLogsIT {
         ILoggingEvent opened = linesStartingWith("opened connection").getFirst();
         ILoggingEvent closed = linesStartingWith("closed connection").getFirst();
         for (ILoggingEvent line : List.of(opened, closed)) {
-            assertThat(line.getLevel()).isEqualTo(Level.INFO);
+            assertThat(line.getLevel()).as("a routine open or 1000 close is DEBUG").isEqualTo(Level.DEBUG);
             assertThat(line.getMDCPropertyMap()).as("MDC of '%s' on %s", line.getFormattedMessage(), line.getThreadName())
                     .containsEntry("connectionId", id);
             assertThat(line.getFormattedMessage()).contains("subject=alice");
@@ -146,6 +146,7 @@ class ConnectionLogsIT {
         assertThat(tooSlow.getMDCPropertyMap()).containsEntry("connectionId", id);
         assertThat(closed.getMDCPropertyMap()).containsEntry("connectionId", id);
         assertThat(closed.getFormattedMessage()).contains("code=1013");
+        assertThat(closed.getLevel()).as("a close other than 1000/1001 is INFO").isEqualTo(Level.INFO);
     }
 
     @Test

@@ -17,13 +17,13 @@ import dev.roomcast.transport.undertow.internal.ConnectionServices;
 import dev.roomcast.transport.undertow.internal.HttpExchanges;
 import dev.roomcast.transport.undertow.internal.IoThreadWriters;
 import dev.roomcast.transport.undertow.internal.RouteHandler;
+import dev.roomcast.transport.undertow.internal.UpgradeGate;
 import dev.roomcast.transport.undertow.internal.UpgradeHandler;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 import java.util.Collection;
@@ -135,8 +135,8 @@ public final class RoomcastServer {
                     .addHttpListener(config.port(), config.host())
                     .setHandler(rootHandler(blocking))
                     .setWorkerThreads(4)
-                    // URLs are decoded by rootHandler (HttpExchanges.decodeUrl), so that a malformed
-                    // escape gets the JSON 400 of the upgrade contract, not Undertow's empty one
+                    // URLs are decoded by rootHandler and the handlers (HttpExchanges, UpgradeRequestParser),
+                    // so that a malformed escape gets the JSON 400 of the contract, not Undertow's empty one
                     .setServerOption(UndertowOptions.DECODE_URL, false)
                     .build();
             server.start();
@@ -153,19 +153,21 @@ public final class RoomcastServer {
         ConnectionServices services = new ConnectionServices(config, hub, codec, router, roomAuthorizer, listeners, clock,
                 new IoThreadWriters());
         Map<String, HttpHandler> byPath = new HashMap<>();
-        byPath.put(config.path(), new UpgradeHandler(services, tokens, inboundRates, executor, connectionIdPrefix()));
+        byPath.put(config.path(), new UpgradeHandler(services, tokens, inboundRates, executor, UpgradeGate.randomIdPrefix()));
         if (config.adminBroadcastEnabled()) {
-            byPath.put(ADMIN_BROADCAST_PATH, new AdminBroadcastHandler(hub, codec, broadcastAuthorizer.orElseThrow(),
-                    config.maxMessageBytes(), executor));
+            byPath.put(ADMIN_BROADCAST_PATH, HttpExchanges.decodingQuery(new AdminBroadcastHandler(hub, codec,
+                    broadcastAuthorizer.orElseThrow(), config.maxMessageBytes(), executor)));
         }
         for (HttpRoute route : routes) {
-            if (byPath.putIfAbsent(route.path(), new RouteHandler(route, config.maxMessageBytes(), executor)) != null) {
+            if (byPath.putIfAbsent(route.path(),
+                    HttpExchanges.decodingQuery(new RouteHandler(route, config.maxMessageBytes(), executor))) != null) {
                 throw new IllegalStateException("route " + route.path() + ": expected each path once but it is taken");
             }
         }
         Map<String, HttpHandler> table = Map.copyOf(byPath);
         return exchange -> {
-            if (!HttpExchanges.decodeUrl(exchange)) {
+            // the path decodes here, for the table; each handler decodes its query (the upgrade's parser itself)
+            if (!HttpExchanges.decodePath(exchange)) {
                 HttpExchanges.reject(exchange, ErrorCode.BAD_REQUEST, Map.of());
                 return;
             }
@@ -176,16 +178,6 @@ public final class RoomcastServer {
                 handler.handleRequest(exchange);
             }
         };
-    }
-
-    /** A short random prefix, so connection ids of two servers (or two runs) never collide in logs. */
-    private static String connectionIdPrefix() {
-        SecureRandom random = new SecureRandom();
-        StringBuilder b = new StringBuilder(7);
-        for (int i = 0; i < 6; i++) {
-            b.append(Character.forDigit(random.nextInt(36), 36));
-        }
-        return b.append('-').toString();
     }
 
     /** The bound port (useful with port 0). */

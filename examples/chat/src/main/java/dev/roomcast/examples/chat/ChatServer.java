@@ -1,6 +1,7 @@
 package dev.roomcast.examples.chat;
 
 import dev.roomcast.auth.TokenMinter;
+import dev.roomcast.cluster.redis.RedisClusterConfig;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.core.InboundRate;
 import dev.roomcast.core.InvalidConfigException;
@@ -30,9 +31,11 @@ import java.util.Set;
  * (room {@code vip}; generated and printed when unset), {@code ROOMCAST_ALLOWED_ORIGINS} (comma list of
  * browser origins), {@code ROOMCAST_SHUTDOWN_SECONDS} (graceful shutdown deadline, default 10),
  * {@code ROOMCAST_TRACING} ({@code logging} prints OpenTelemetry spans to the log; default {@code none}),
- * {@code ROOMCAST_INBOUND_RATE} (messages per second each connection may send, burst twice that; default
+ * {@code ROOMCAST_QUERY_TOKEN} (accept {@code ?access_token=}, as the browser page sends it; default on in
+ * development mode only), {@code ROOMCAST_INBOUND_RATE} (messages per second each connection may send, burst twice that; default
  * 100), {@code ROOMCAST_PUBLISHER_RATE} (the same for tokens with the role {@code publisher}; default: the
  * inbound rate).
+ * The browser page is served at {@code /} ({@link ChatPage}); the page's own origin is allowed.
  * Metrics are served at {@code /metrics}, health at {@code /health} and {@code /ready}.
  */
 public final class ChatServer {
@@ -71,24 +74,45 @@ public final class ChatServer {
         Optional<String> vip = env.string("ROOMCAST_VIP_PASSWORD");
         String vipPassword = vip.orElseGet(() -> randomText(12));
 
+        String host = env.string("ROOMCAST_HOST", "127.0.0.1");
+        int port = env.integer("ROOMCAST_PORT", 8080);
+        Set<String> origins = origins(env.string("ROOMCAST_ALLOWED_ORIGINS", ""));
+        origins.addAll(pageOrigins(host, port));
         RoomcastConfig.Builder config = RoomcastConfig.builder()
-                .host(env.string("ROOMCAST_HOST", "127.0.0.1"))
-                .port(env.integer("ROOMCAST_PORT", 8080))
+                .host(host)
+                .port(port)
                 .tokenSecret(secret)
                 .shutdownTimeout(Duration.ofSeconds(env.integer("ROOMCAST_SHUTDOWN_SECONDS", 10)))
-                .allowedOrigins(origins(env.string("ROOMCAST_ALLOWED_ORIGINS", "")));
+                .allowedOrigins(origins)
+                // Browsers cannot set Authorization on a WebSocket: the page sends ?access_token=. Off by default
+                // in the library (URLs reach logs); the example turns it on in development or when asked to.
+                .queryTokenEnabled(env.bool("ROOMCAST_QUERY_TOKEN", development));
         env.secret("ROOMCAST_ADMIN_SECRET").ifPresent(admin -> config.adminBroadcastEnabled(true).adminBroadcastSecret(admin));
         inboundRate(env, "ROOMCAST_INBOUND_RATE").ifPresent(rate ->
                 config.inboundRatePerSecond(rate.perSecond()).inboundBurst(rate.burst()));
-        ChatSettings settings = new ChatSettings(vipPassword, inboundRate(env, "ROOMCAST_PUBLISHER_RATE"));
+        ChatSettings settings = new ChatSettings(vipPassword, inboundRate(env, "ROOMCAST_PUBLISHER_RATE"),
+                development ? Optional.of(new TokenMinter(secret)) : Optional.empty());
 
-        RoomcastServer server = ChatServerComponent.create(config.build(), settings, tracing).server().start();
+        Optional<String> redis = env.string("ROOMCAST_REDIS_URL");
+        RoomcastServer server;
+        if (redis.isPresent()) {
+            // One node of several: same service, the Redis cluster bus instead of the in-process one.
+            RedisClusterConfig.Builder cluster = RedisClusterConfig.builder(redis.get());
+            env.string("ROOMCAST_NODE_ID").ifPresent(cluster::nodeId);
+            RedisClusterConfig clusterConfig = cluster.build();
+            server = ScaledChatServerComponent.create(config.build(), settings, tracing, clusterConfig).server().start();
+            out.println("Cluster node '" + clusterConfig.nodeId() + "' on Redis at " + clusterConfig.redisAddress());
+        } else {
+            server = ChatServerComponent.create(config.build(), settings, tracing).server().start();
+        }
         out.println("Roomcast chat listening on " + server.webSocketUri());
         out.println("Metrics: " + server.httpUri() + "/metrics, health: " + server.httpUri() + "/health and /ready");
         if (development) {
             String token = new TokenMinter(secret).mint("alice", Optional.of("Alice"), Set.of(), DEV_TOKEN_TTL);
             out.println("Development mode: ROOMCAST_TOKEN_SECRET is not set, so this run signs tokens with a random secret.");
             out.println("Development token for 'alice' (valid " + DEV_TOKEN_TTL.toHours() + " h): " + token);
+            out.println("Chat page: " + server.httpUri() + "/ (development tokens from POST " + server.httpUri()
+                    + ChatPage.DEV_TOKEN_PATH + "; not for production)");
             out.println("Try: npx wscat -c '" + server.webSocketUri() + "?room=lobby' -H 'Authorization: Bearer " + token + "'");
         }
         if (vip.isEmpty()) {
@@ -110,6 +134,24 @@ public final class ChatServer {
         } catch (IllegalArgumentException e) { // too large for a burst of twice the rate; the message holds no secret
             throw new InvalidConfigException(List.of(name + ": " + e.getMessage()));
         }
+    }
+
+    /**
+     * The origins the page itself is served from, so it may open the WebSocket: {@code http://host:port},
+     * plus {@code localhost} for a loopback host. None for port 0 (the port is not known yet; tests pass
+     * {@code ROOMCAST_ALLOWED_ORIGINS} or pick the port first).
+     */
+    static Set<String> pageOrigins(String host, int port) {
+        Set<String> out = new LinkedHashSet<>();
+        if (port == 0) {
+            return out;
+        }
+        out.add("http://" + host + ":" + port);
+        if (host.equals("127.0.0.1") || host.equals("localhost")) {
+            out.add("http://127.0.0.1:" + port);
+            out.add("http://localhost:" + port);
+        }
+        return out;
     }
 
     private static Set<String> origins(String commaList) {

@@ -22,6 +22,7 @@ import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastException;
+import dev.roomcast.core.SendBehavior;
 import dev.roomcast.core.SendResult;
 import dev.roomcast.core.WriterThread;
 import dev.roomcast.core.WriteRecord;
@@ -48,6 +49,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -56,6 +58,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import org.slf4j.MDC;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
@@ -197,7 +200,9 @@ public final class Connection implements Peer {
         upgraded.resumeReceives();
         scheduleHeartbeat();
         forEachListener(l -> l.onOpened(this));
-        withConnectionMdc(() -> log.info("opened connection {} subject={} address={} batching={}", id,
+        // DEBUG, not INFO: at thousands of connects a second, two synchronous lines per connection
+        // were 8% of the server's CPU under churn; metrics count opens and closes at any level.
+        withConnectionMdc(() -> log.debug("opened connection {} subject={} address={} batching={}", id,
                 identity.subject(), clientAddress, batching));
         // Closed between the hub's admission and now (e.g. by stop or shutdown): close() and
         // closeAfterDrain() leave the close frame to this point, so the client still gets it.
@@ -577,13 +582,21 @@ public final class Connection implements Peer {
         if (!services.hub().isInRoom(id, name)) {
             throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
         }
-        BroadcastResult refused = services.hub().broadcastRoom(name,
+        CompletableFuture<BroadcastResult> broadcast = services.hub().broadcastRoom(name,
                 Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject())
-                        .withTraceparent(eventTraceparent), Optional.empty()).getNow(null);
+                        .withTraceparent(eventTraceparent), Optional.empty());
+        BroadcastResult refused = broadcast.getNow(null);
         // A broadcast refused as a whole completes at once; the publisher hears why instead of silence.
         if (refused != null && refused.rejected().isPresent()) {
             throw new RoomcastException(BroadcastResult.errorCodeOf(refused.rejected().get()), "publish refused by the hub");
         }
+        // A cluster bus learns later (on its own thread) that the other nodes never got the message:
+        // this node's members did, and the publisher is told the rest of the room did not.
+        broadcast.thenAccept(result -> {
+            if (result.relayFailed()) {
+                replyError(ErrorCode.RELAY_FAILED, ErrorCode.RELAY_FAILED.safeMessage(), envelope.id());
+            }
+        });
     }
 
     private void onApplicationEvent(Envelope envelope) throws Exception {
@@ -677,12 +690,17 @@ public final class Connection implements Peer {
 
     @Override
     public SendResult send(Frame frame, Duration maxWait) {
+        return send(frame, maxWait, queue.behavior());
+    }
+
+    @Override
+    public SendResult send(Frame frame, Duration maxWait, SendBehavior behavior) {
         if (closing != null) {
             return SendResult.NOT_OPEN;
         }
         // An I/O thread must never wait, so a BLOCK send there fails at once instead.
         long waitNanos = Thread.currentThread() instanceof XnioIoThread ? 0 : maxWait.toNanos();
-        SendResult result = queue.offer(frame, waitNanos);
+        SendResult result = queue.offer(frame, waitNanos, behavior);
         if (result == SendResult.DROPPED || result == SendResult.TIMED_OUT || result == SendResult.CLOSED_SLOW) {
             forEachListener(l -> l.onSendRefused(this, result));
         }
@@ -1051,8 +1069,10 @@ public final class Connection implements Peer {
         }
         Duration lifetime = Duration.ofNanos(services.clock().nanoTime() - openedNanos);
         forEachListener(l -> l.onClosed(this, code, reason, lifetime));
-        withConnectionMdc(() -> log.info("closed connection {} subject={} code={} reason={}", id, identity.subject(),
-                code, reason));
+        // A normal close (1000, 1001) is routine and logged at DEBUG; any other code is worth a line at INFO.
+        boolean routine = code == CloseCode.NORMAL.code() || code == CloseCode.GOING_AWAY.code();
+        withConnectionMdc(() -> log.atLevel(routine ? Level.DEBUG : Level.INFO)
+                .log("closed connection {} subject={} code={} reason={}", id, identity.subject(), code, reason));
     }
 
     private void runOnIoThread(Runnable task) {

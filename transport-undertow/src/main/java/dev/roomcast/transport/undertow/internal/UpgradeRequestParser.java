@@ -3,6 +3,7 @@ package dev.roomcast.transport.undertow.internal;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -16,16 +17,18 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The part of the upgrade pipeline (DESIGN §4, checks 1 to 8a) that only reads the request: method,
- * {@code Upgrade}/{@code Connection} tokens, version, key, subprotocol, origin, the {@code ?room=}
- * list, the token from {@code Authorization: Bearer} or {@code ?access_token=}, and the room password
- * header. It has no Undertow types in its API and no side effects, so it is fed by a plain
- * {@link RequestView} (the transport's adapter over an exchange, or a fuzz test) and answers with a
- * {@link Result}: what the request asks for, or the refusal it gets. It never throws for any input.
- * Thread-safe (immutable); runs on the I/O thread and never blocks.
+ * The one reader of an upgrade request, for both transports (DESIGN §4, checks 0 to 8a): the query's
+ * escapes, method, {@code Upgrade}/{@code Connection} tokens, version, key, subprotocol, origin, the
+ * {@code ?room=} list, the token from {@code Authorization: Bearer} or {@code ?access_token=}, and the
+ * room password header. It has no Undertow or servlet types and no side effects, so it is fed by a
+ * plain {@link RequestView} (the native handler's adapter over an exchange, the Jakarta filter's over
+ * a servlet request, or a fuzz test) and answers with a {@link Result}: what the request asks for, or
+ * the refusal it gets. It decodes the raw query itself, so a malformed escape is the same JSON
+ * {@code BAD_REQUEST} whichever transport received it. It never throws for any input. Thread-safe
+ * (immutable); never blocks.
  *
- * <p>Checks that need more than the request (token verification, room authorization, capacity,
- * whether the hub runs) stay in {@link UpgradeHandler}.
+ * <p>Checks that need more than the request (whether the hub runs, token verification, room
+ * authorization, capacity) are {@link UpgradeGate}'s, which calls this parser first.
  */
 public final class UpgradeRequestParser {
     /** Subprotocol with one envelope per frame (the default). */
@@ -36,6 +39,11 @@ public final class UpgradeRequestParser {
     public static final String ROOM_PASSWORD_HEADER = "X-Roomcast-Room-Password";
     /** The subprotocols the server speaks. */
     public static final Set<String> SUBPROTOCOLS = Set.of(SUBPROTOCOL_V1, SUBPROTOCOL_BATCH_V1);
+    /**
+     * The most query parameters a request may carry, as Undertow's {@code UndertowOptions.MAX_PARAMETERS}
+     * default (whose request parser already refuses more, so this bound only matters for other containers).
+     */
+    static final int MAX_QUERY_PARAMETERS = 1000;
 
     private static final String BEARER = "bearer ";
 
@@ -61,7 +69,7 @@ public final class UpgradeRequestParser {
 
     /**
      * What the parser reads of an HTTP request. Implementations hand out their own collections
-     * (no copies): the parser only iterates them.
+     * (no copies where they can): the parser only iterates them.
      */
     public interface RequestView {
         /** The request method as sent, e.g. {@code GET}. */
@@ -70,8 +78,8 @@ public final class UpgradeRequestParser {
         /** Every value of the header {@code name} (matched case-insensitively), in arrival order; empty when absent. */
         Collection<String> headers(String name);
 
-        /** Every URL-decoded value of the query parameter {@code name}, in order; empty when absent. */
-        Collection<String> query(String name);
+        /** The query string as it came (after {@code ?}, not decoded); empty when there is none. */
+        String rawQuery();
     }
 
     /** What a request asks for, or why it is refused. */
@@ -102,45 +110,56 @@ public final class UpgradeRequestParser {
     }
 
     /**
-     * A refused request: answered with {@code code}'s status and JSON body, plus {@code headers}.
+     * A refused upgrade, by the parser or by {@link UpgradeGate}: answered with {@code code}'s status and
+     * JSON body, plus {@code headers}.
      *
      * @param detail      for the log and the listeners, never the client; it never contains a token or password
      * @param authFailure the short fixed word of a token refusal ({@code missing}), never the token
      */
-    public record Refused(ErrorCode code, String detail, Map<String, String> headers, Optional<String> authFailure)
+    public record Refusal(ErrorCode code, String detail, Map<String, String> headers, Optional<String> authFailure)
             implements Result {
-        public Refused {
+        public Refusal {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(detail, "detail");
             headers = Map.copyOf(headers);
             Objects.requireNonNull(authFailure, "authFailure");
         }
 
-        static Refused of(ErrorCode code, String detail) {
-            return new Refused(code, detail, Map.of(), Optional.empty());
+        static Refusal of(ErrorCode code, String detail) {
+            return new Refusal(code, detail, Map.of(), Optional.empty());
         }
     }
 
-    /** Runs checks 1 to 8a on {@code request}, in the contract's order; the first failing one decides. Never throws. */
+    /** Whether {@code request} asks for a WebSocket at all ({@code Upgrade: websocket}); other requests are not an upgrade's. */
+    public static boolean asksForWebSocket(RequestView request) {
+        return hasToken(request.headers("Upgrade"), "websocket");
+    }
+
+    /** Runs checks 0 to 8a on {@code request}, in the contract's order; the first failing one decides. Never throws. */
     public Result parse(RequestView request) {
+        // 0. the query decodes (UTF-8, + is a space), as for every route: else BAD_REQUEST
+        Query query = Query.parse(request.rawQuery());
+        if (query == null) {
+            return Refusal.of(ErrorCode.BAD_REQUEST, "malformed escape or too many parameters in the query");
+        }
         // 1. method (ASCII case-insensitive, as Undertow compares methods)
         String method = request.method();
         if (method == null || !"GET".equalsIgnoreCase(method) || !isAscii(method)) {
-            return new Refused(ErrorCode.METHOD_NOT_ALLOWED, "method " + method, Map.of("Allow", "GET"), Optional.empty());
+            return new Refusal(ErrorCode.METHOD_NOT_ALLOWED, "method " + method, Map.of("Allow", "GET"), Optional.empty());
         }
         // 2. upgrade headers (case-insensitive tokens in comma lists)
-        if (!hasToken(request.headers("Upgrade"), "websocket") || !hasToken(request.headers("Connection"), "upgrade")) {
-            return Refused.of(ErrorCode.BAD_UPGRADE, "missing Upgrade/Connection headers");
+        if (!asksForWebSocket(request) || !hasToken(request.headers("Connection"), "upgrade")) {
+            return Refusal.of(ErrorCode.BAD_UPGRADE, "missing Upgrade/Connection headers");
         }
         // 3. version: only 13; the answer names it (RFC 6455 §4.4)
         String version = first(request.headers("Sec-WebSocket-Version"));
         if (version == null || !"13".equals(version.trim())) {
-            return new Refused(ErrorCode.BAD_VERSION, "unsupported version", Map.of("Sec-WebSocket-Version", "13"),
+            return new Refusal(ErrorCode.BAD_VERSION, "unsupported version", Map.of("Sec-WebSocket-Version", "13"),
                     Optional.empty());
         }
         // 4. key: base64 of exactly 16 bytes
         if (!isValidKey(first(request.headers("Sec-WebSocket-Key")))) {
-            return Refused.of(ErrorCode.BAD_KEY, "bad key");
+            return Refusal.of(ErrorCode.BAD_KEY, "bad key");
         }
         // 5. subprotocol: none offered = roomcast.v1; only unknown ones = refused
         List<String> offered = commaList(request.headers("Sec-WebSocket-Protocol"));
@@ -148,23 +167,22 @@ public final class UpgradeRequestParser {
         if (!offered.isEmpty()) {
             chosen = firstKnownSubprotocol(offered);
             if (chosen == null) {
-                return Refused.of(ErrorCode.BAD_SUBPROTOCOL, "only unknown subprotocols offered");
+                return Refusal.of(ErrorCode.BAD_SUBPROTOCOL, "only unknown subprotocols offered");
             }
         }
         // 6. origin: exact match against the allow-list; no Origin = not a browser = allowed
         String origin = first(request.headers("Origin"));
         if (origin != null && !allowAllOrigins && !allowedOrigins.contains(origin)) {
-            return Refused.of(ErrorCode.FORBIDDEN_ORIGIN, "origin not in the allow-list");
+            return Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, "origin not in the allow-list");
         }
         // 7. room names: every one valid, then at most maxRooms distinct ones
-        Collection<String> roomValues = request.query("room");
         Set<String> rooms = new LinkedHashSet<>();
         boolean tooMany = false;
-        for (String value : roomValues) {
+        for (String value : query.rooms()) {
             for (String part : value.split(",", -1)) {
                 String room = part.trim();
                 if (!RoomName.isValid(room)) {
-                    return Refused.of(ErrorCode.INVALID_ROOM, "invalid room name at upgrade");
+                    return Refusal.of(ErrorCode.INVALID_ROOM, "invalid room name at upgrade");
                 }
                 if (!tooMany && rooms.add(room) && rooms.size() > maxRooms) {
                     tooMany = true; // keep validating: an invalid name is still answered as one
@@ -172,19 +190,126 @@ public final class UpgradeRequestParser {
             }
         }
         if (tooMany) {
-            return Refused.of(ErrorCode.RATE_LIMITED, "more than " + maxRooms + " rooms at upgrade (the join burst)");
+            return Refusal.of(ErrorCode.RATE_LIMITED, "more than " + maxRooms + " rooms at upgrade (the join burst)");
         }
         // 8a. token presence (verification is the handler's, off the I/O thread when it may block)
         Optional<String> token = bearerCredential(first(request.headers("Authorization")));
         if (token.isEmpty() && queryTokenEnabled) {
-            String queryToken = first(request.query("access_token"));
+            String queryToken = query.accessToken();
             token = queryToken == null || queryToken.isBlank() ? Optional.empty() : Optional.of(queryToken);
         }
         if (token.isEmpty() && !allowUnauthenticated) {
-            return new Refused(ErrorCode.TOKEN_REQUIRED, "no bearer token", Map.of(), Optional.of("missing"));
+            return new Refusal(ErrorCode.TOKEN_REQUIRED, "no bearer token", Map.of(), Optional.of("missing"));
         }
         return new Parsed(chosen, List.copyOf(rooms), token,
                 Optional.ofNullable(first(request.headers(ROOM_PASSWORD_HEADER))));
+    }
+
+    /**
+     * The query parameters the parser reads: every {@code room} value in order, and the first
+     * {@code access_token}. The pairs are split as Undertow's {@code URLUtils.parseQueryString} splits
+     * them: at {@code &} (empty pieces skipped), then at the first {@code =} (none: the value is empty).
+     */
+    private record Query(List<String> rooms, String accessToken) {
+        private static final Query EMPTY = new Query(List.of(), null);
+
+        /** The parameters of {@code raw}, or null when an escape is malformed or there are too many parameters. */
+        static Query parse(String raw) {
+            if (raw == null || raw.isEmpty()) {
+                return EMPTY;
+            }
+            List<String> rooms = new ArrayList<>(2);
+            String accessToken = null;
+            int count = 0;
+            int start = 0;
+            while (start <= raw.length()) {
+                int end = raw.indexOf('&', start);
+                if (end < 0) {
+                    end = raw.length();
+                }
+                if (end > start) {
+                    if (++count > MAX_QUERY_PARAMETERS) {
+                        return null;
+                    }
+                    int eq = raw.indexOf('=', start);
+                    int nameEnd = eq < 0 || eq > end ? end : eq;
+                    String name = decode(raw, start, nameEnd);
+                    // every value must decode, also the ones nobody reads, as Undertow decodes them all
+                    String value = nameEnd == end ? "" : decode(raw, nameEnd + 1, end);
+                    if (name == null || value == null) {
+                        return null;
+                    }
+                    if (name.equals("room")) {
+                        rooms.add(value);
+                    } else if (name.equals("access_token") && accessToken == null) {
+                        accessToken = value;
+                    }
+                }
+                start = end + 1;
+            }
+            return new Query(rooms, accessToken);
+        }
+    }
+
+    /**
+     * {@code s[from, to)} decoded as Undertow's {@code URLUtils.decode} decodes a query (UTF-8, form
+     * encoding): {@code +} is a space, and each run of {@code %XX} escapes is one UTF-8 byte sequence
+     * whose malformed bytes become U+FFFD. Null when a {@code %} is not followed by two hex digits.
+     */
+    static String decode(String s, int from, int to) {
+        int firstEscape = -1;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c == '%' || c == '+') {
+                firstEscape = i;
+                break;
+            }
+        }
+        if (firstEscape < 0) {
+            return s.substring(from, to);
+        }
+        StringBuilder out = new StringBuilder(to - from).append(s, from, firstEscape);
+        byte[] bytes = null;
+        int i = firstEscape;
+        while (i < to) {
+            char c = s.charAt(i);
+            if (c == '+') {
+                out.append(' ');
+                i++;
+            } else if (c == '%') {
+                if (bytes == null) {
+                    bytes = new byte[(to - i) / 3];
+                }
+                int n = 0;
+                while (i < to && s.charAt(i) == '%') {
+                    int high = i + 2 < to ? hexDigit(s.charAt(i + 1)) : -1;
+                    int low = high < 0 ? -1 : hexDigit(s.charAt(i + 2));
+                    if (low < 0) {
+                        return null;
+                    }
+                    bytes[n++] = (byte) (high << 4 | low);
+                    i += 3;
+                }
+                out.append(new String(bytes, 0, n, StandardCharsets.UTF_8));
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     /** The credential of an {@code Authorization: Bearer …} header value (scheme case-insensitive), if present and not blank. */

@@ -16,6 +16,7 @@ import io.undertow.util.URLUtils;
 import io.undertow.util.UrlDecodeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -27,8 +28,10 @@ import java.util.regex.Pattern;
 
 /**
  * Fuzzes {@link UpgradeRequestParser} through the same {@link UpgradeHandler.ExchangeView} the
- * server uses, over a real Undertow exchange whose query string is decoded as the server decodes it
- * ({@link HttpExchanges#decodeUrl} runs Undertow's {@code URLUtils.parseQueryString}). The
+ * server uses, over a real Undertow exchange carrying the query as it came (the parser decodes it
+ * itself, for both transports). Undertow's own {@code URLUtils.parseQueryString} is the oracle for
+ * the decoding: the parser refuses a query with {@code BAD_REQUEST} exactly when Undertow cannot
+ * decode it, and otherwise reads the rooms Undertow reads. The
  * input is a readable request head, so seeds are easy to write and the fuzzer mutates text:
  * <pre>
  * &#64;config queryToken anonymous allowAll burst=3     (optional first line)
@@ -36,7 +39,7 @@ import java.util.regex.Pattern;
  * Upgrade: websocket
  * Connection: Upgrade
  * </pre>
- * Invariants: the parser never throws; a refusal is one of the parser's codes, a 4xx whose body is
+ * Invariants: the parser never throws; the query decodes as Undertow decodes it; a refusal is one of the parser's codes, a 4xx whose body is
  * exactly the contract's {@code {"error":{"code","message"}}} JSON, and whose log detail is a fixed
  * text (so it can never carry a token or password); an accepted request has only valid, distinct
  * room names, at most {@code joinBurst} of them, a subprotocol the client offered (or the default),
@@ -48,10 +51,10 @@ class UpgradeRequestParserFuzzTest {
     private static final Pattern HTTP_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     /** Undertow's default limit of query parameters ({@code UndertowOptions.MAX_PARAMETERS}). */
     private static final int MAX_PARAMETERS = 1000;
-    private static final Set<ErrorCode> PARSER_CODES = Set.of(ErrorCode.METHOD_NOT_ALLOWED, ErrorCode.BAD_UPGRADE,
+    private static final Set<ErrorCode> PARSER_CODES = Set.of(ErrorCode.BAD_REQUEST, ErrorCode.METHOD_NOT_ALLOWED, ErrorCode.BAD_UPGRADE,
             ErrorCode.BAD_VERSION, ErrorCode.BAD_KEY, ErrorCode.BAD_SUBPROTOCOL, ErrorCode.FORBIDDEN_ORIGIN,
             ErrorCode.INVALID_ROOM, ErrorCode.RATE_LIMITED, ErrorCode.TOKEN_REQUIRED);
-    private static final Set<String> FIXED_DETAILS = Set.of("missing Upgrade/Connection headers", "unsupported version",
+    private static final Set<String> FIXED_DETAILS = Set.of("malformed escape or too many parameters in the query", "missing Upgrade/Connection headers", "unsupported version",
             "bad key", "only unknown subprotocols offered", "origin not in the allow-list", "invalid room name at upgrade",
             "no bearer token");
 
@@ -77,9 +80,12 @@ class UpgradeRequestParserFuzzTest {
         UpgradeRequestParser.RequestView view = new UpgradeHandler.ExchangeView(exchange);
         UpgradeRequestParser.Result result = parser.parse(view);
         assertThat(parser.parse(view)).as("parsing is deterministic").isEqualTo(result);
+        boolean undertowDecodes = undertowDecodes(exchange);
+        assertThat(result instanceof UpgradeRequestParser.Refusal r && r.code() == ErrorCode.BAD_REQUEST)
+                .as("BAD_REQUEST exactly when Undertow cannot decode the query").isEqualTo(!undertowDecodes);
         switch (result) {
-            case UpgradeRequestParser.Refused refused -> assertRefusal(refused, view);
-            case UpgradeRequestParser.Parsed parsed -> assertAccepted(parsed, view, config);
+            case UpgradeRequestParser.Refusal refused -> assertRefusal(refused, view);
+            case UpgradeRequestParser.Parsed parsed -> assertAccepted(parsed, exchange, view, config);
         }
     }
 
@@ -104,7 +110,7 @@ class UpgradeRequestParserFuzzTest {
         return b.build();
     }
 
-    /** Sets method and query as Undertow's request parser would; false for what that parser refuses first. */
+    /** Sets method and raw query as Undertow's request parser would with DECODE_URL off; false for what it refuses first. */
     private static boolean requestLine(HttpServerExchange exchange, String line) {
         int space = line.indexOf(' ');
         String method = space < 0 ? line : line.substring(0, space);
@@ -121,15 +127,21 @@ class UpgradeRequestParserFuzzTest {
         }
         exchange.setRequestMethod(HttpString.tryFromString(method));
         exchange.setQueryString(query);
-        try {
-            URLUtils.parseQueryString(query, exchange, "UTF-8", true, MAX_PARAMETERS);
-        } catch (UrlDecodeException | ParameterLimitException e) {
-            return false; // HttpExchanges.decodeUrl answers these with BAD_REQUEST before the parser (UpgradeContractIT)
-        }
         return true;
     }
 
-    private static void assertRefusal(UpgradeRequestParser.Refused refused, UpgradeRequestParser.RequestView view)
+    /** Whether Undertow's own query decoding accepts the exchange's query; fills its query parameters when it does. */
+    private static boolean undertowDecodes(HttpServerExchange exchange) {
+        exchange.getQueryParameters().clear();
+        try {
+            URLUtils.parseQueryString(exchange.getQueryString(), exchange, "UTF-8", true, MAX_PARAMETERS);
+            return true;
+        } catch (UrlDecodeException | ParameterLimitException e) {
+            return false;
+        }
+    }
+
+    private static void assertRefusal(UpgradeRequestParser.Refusal refused, UpgradeRequestParser.RequestView view)
             throws IOException {
         ErrorCode code = refused.code();
         assertThat(code).isIn(PARSER_CODES);
@@ -158,13 +170,13 @@ class UpgradeRequestParserFuzzTest {
                 code == ErrorCode.TOKEN_REQUIRED ? Optional.of("missing") : Optional.empty());
     }
 
-    private static void assertAccepted(UpgradeRequestParser.Parsed parsed, UpgradeRequestParser.RequestView view,
-                                       RoomcastConfig config) {
+    private static void assertAccepted(UpgradeRequestParser.Parsed parsed, HttpServerExchange exchange,
+                                       UpgradeRequestParser.RequestView view, RoomcastConfig config) {
         assertThat(view.method()).isEqualToIgnoringCase("GET");
         assertThat(parsed.rooms()).allMatch(RoomName::isValid).doesNotHaveDuplicates()
                 .hasSizeLessThanOrEqualTo(config.joinBurst());
         Set<String> asked = new HashSet<>();
-        for (String value : view.query("room")) {
+        for (String value : exchange.getQueryParameters().getOrDefault("room", new ArrayDeque<>())) {
             for (String part : value.split(",", -1)) {
                 asked.add(part.trim());
             }
@@ -188,6 +200,11 @@ class UpgradeRequestParserFuzzTest {
             assertThat(parsed.token()).as("a token is required").isPresent();
         }
         parsed.token().ifPresent(t -> assertThat(t).isNotBlank());
+        if (parsed.token().isPresent()
+                && UpgradeRequestParser.bearerCredential(UpgradeRequestParser.first(view.headers("Authorization"))).isEmpty()) {
+            assertThat(exchange.getQueryParameters().get("access_token")).as("the query token as Undertow reads it")
+                    .isNotNull().first().isEqualTo(parsed.token().get());
+        }
         String origin = UpgradeRequestParser.first(view.headers("Origin"));
         if (origin != null && !config.allowAllOrigins()) {
             assertThat(config.allowedOrigins()).contains(origin);

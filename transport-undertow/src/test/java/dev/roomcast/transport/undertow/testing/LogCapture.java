@@ -20,17 +20,22 @@ public final class LogCapture implements AutoCloseable {
     private final Logger roomcast = (Logger) LoggerFactory.getLogger("dev.roomcast");
     private final Level previous;
 
-    private LogCapture() {
+    private LogCapture(Level level) {
         previous = roomcast.getLevel();
         appender.setContext(root.getLoggerContext());
         appender.start();
         root.addAppender(appender);
-        roomcast.setLevel(Level.INFO);
+        roomcast.setLevel(level);
     }
 
-    /** Starts capturing. */
+    /** Starts capturing Roomcast's lines at INFO and above. */
     public static LogCapture start() {
-        return new LogCapture();
+        return new LogCapture(Level.INFO);
+    }
+
+    /** Starts capturing Roomcast's lines at {@code level} and above (DEBUG for the per-connection lines). */
+    public static LogCapture start(Level level) {
+        return new LogCapture(level);
     }
 
     /** A snapshot of the events captured so far. */

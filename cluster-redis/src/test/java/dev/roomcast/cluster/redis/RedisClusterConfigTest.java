@@ -1,0 +1,54 @@
+package dev.roomcast.cluster.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RedisClusterConfigTest {
+
+    @Test
+    void aHeartbeatJustBelowThePresenceTtlIsAccepted() {
+        RedisClusterConfig config = RedisClusterConfig.builder("redis://127.0.0.1:6380")
+                .presenceTtl(Duration.ofSeconds(2)).heartbeat(Duration.ofMillis(1_999)).build();
+
+        assertThat(config.heartbeat()).isEqualTo(Duration.ofMillis(1_999));
+    }
+
+    @Test
+    void aHeartbeatAsLongAsThePresenceTtlIsRefusedBecauseKeysWouldExpireBetweenBeats() {
+        assertThatThrownBy(() -> RedisClusterConfig.builder("redis://127.0.0.1:6380")
+                .presenceTtl(Duration.ofSeconds(2)).heartbeat(Duration.ofSeconds(2)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("heartbeat: expected less than presenceTtl (PT2S) but was PT2S");
+    }
+
+    @Test
+    void aNodeIdWithTheKeySeparatorIsRefused() {
+        assertThatThrownBy(() -> RedisClusterConfig.builder("redis://127.0.0.1:6380").nodeId("a:b").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("nodeId: expected letters, digits, '-', '_' or '.' but found ':'");
+    }
+
+    @Test
+    void anUnknownSchemeIsRefused() {
+        assertThatThrownBy(() -> RedisClusterConfig.builder("http://127.0.0.1:6380").build())
+                .hasMessage("redisUri: expected scheme redis or rediss but was http");
+    }
+
+    @Test
+    void theAddressForLogsLeavesOutThePassword() {
+        RedisClusterConfig config = RedisClusterConfig.builder("redis://:s3cret@127.0.0.1:6380").build();
+
+        assertThat(config.redisAddress()).isEqualTo("127.0.0.1:6380").doesNotContain("s3cret");
+    }
+
+    @Test
+    void eachStartGetsItsOwnRandomNodeIdByDefault() {
+        String first = RedisClusterConfig.builder("redis://127.0.0.1:6380").build().nodeId();
+        String second = RedisClusterConfig.builder("redis://127.0.0.1:6380").build().nodeId();
+
+        assertThat(first).hasSize(12).isNotEqualTo(second);
+    }
+}

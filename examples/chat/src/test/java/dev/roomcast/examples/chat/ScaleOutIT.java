@@ -1,0 +1,171 @@
+package dev.roomcast.examples.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.roomcast.auth.TokenMinter;
+import dev.roomcast.cluster.redis.RedisServer;
+import dev.roomcast.core.ConfigSources;
+import dev.roomcast.transport.undertow.RoomcastServer;
+import dev.roomcast.transport.undertow.testing.TestClient;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two chat nodes on different ports sharing a real {@code redis-server} ({@code ROOMCAST_REDIS_URL}),
+ * with a real JDK WebSocket client on each: messages cross nodes, and a Redis outage degrades to
+ * local delivery with a {@code RELAY_FAILED} error and a metric, then heals without a restart.
+ */
+@Timeout(60)
+class ScaleOutIT {
+    private static final String SECRET = "scale-out-test-secret-at-least-32-bytes!";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<RoomcastServer> nodes = new ArrayList<>();
+    private RedisServer redis;
+
+    @BeforeEach
+    void startRedis() throws Exception {
+        redis = RedisServer.start();
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        nodes.forEach(RoomcastServer::stop);
+        http.close();
+        redis.close();
+    }
+
+    private RoomcastServer node(String nodeId) {
+        Map<String, String> env = new HashMap<>(Map.of("ROOMCAST_PORT", "0", "ROOMCAST_TOKEN_SECRET", SECRET,
+                "ROOMCAST_REDIS_URL", redis.uri(), "ROOMCAST_NODE_ID", nodeId));
+        RoomcastServer server = ChatServer.start(new ConfigSources(env, Map.of()),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        nodes.add(server);
+        return server;
+    }
+
+    private TestClient client(RoomcastServer node, String subject) {
+        String token = new TokenMinter(SECRET.getBytes(StandardCharsets.UTF_8))
+                .mint(subject, Optional.of(subject), Set.of(), Duration.ofMinutes(5));
+        TestClient client = TestClient.connect(http, URI.create(node.webSocketUri() + "?room=lobby"),
+                Map.of("Authorization", "Bearer " + token));
+        client.awaitType("joined");
+        return client;
+    }
+
+    private static void publish(TestClient client, String text) {
+        client.sendJson(Map.of("type", "publish", "room", "lobby", "id", text, "payload", Map.of("text", text)));
+    }
+
+    private static JsonNode awaitMessage(TestClient client, String text) {
+        while (true) {
+            JsonNode message = client.awaitType("message");
+            if (message.path("payload").path("text").asText().equals(text)) {
+                return message;
+            }
+        }
+    }
+
+    /** Whether a message with {@code text} arrives within {@code wait}, skipping others. */
+    private static boolean receives(TestClient client, String text, Duration wait) {
+        long end = System.nanoTime() + wait.toNanos();
+        for (JsonNode m = client.nextWithin(wait); m != null && System.nanoTime() < end; m = client.nextWithin(wait)) {
+            if (text.equals(m.path("payload").path("text").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private double relayFailures(RoomcastServer node) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create(node.httpUri() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^roomcast_broadcast_relay_failed_total(?:\\{[^}]*})? ([0-9.eE+]+)$").matcher(body);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
+    void aClientOnEachNodeReceivesTheOthersMessagesOnce() {
+        RoomcastServer one = node("one");
+        RoomcastServer two = node("two");
+        TestClient alice = client(one, "alice");
+        TestClient bob = client(two, "bob");
+        assertThat(alice.awaitType("presence").path("payload").path("member").path("subject").asText())
+                .as("bob's join on node two is announced on node one").isEqualTo("bob");
+
+        publish(alice, "hello from one");
+        publish(bob, "hello from two");
+
+        // Each client gets both messages (its own copy included), in whatever order the nodes interleave them.
+        for (TestClient client : List.of(alice, bob)) {
+            Map<String, String> fromByText = new HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                JsonNode m = client.awaitType("message");
+                fromByText.put(m.path("payload").path("text").asText(), m.path("from").asText());
+            }
+            assertThat(fromByText).isEqualTo(Map.of("hello from one", "alice", "hello from two", "bob"));
+        }
+        alice.assertNoMoreMessages(Duration.ofMillis(300));
+        bob.assertNoMoreMessages(Duration.ofMillis(100));
+    }
+
+    @Test
+    void whileRedisIsDownLocalMembersStillReceiveAndThePublisherGetsRelayFailed() throws Exception {
+        RoomcastServer one = node("one");
+        RoomcastServer two = node("two");
+        TestClient alice = client(one, "alice");
+        TestClient carol = client(one, "carol");
+        TestClient bob = client(two, "bob");
+        publish(alice, "warm-up");
+        awaitMessage(bob, "warm-up");
+        double failuresBefore = relayFailures(one);
+
+        redis.stop();
+        publish(alice, "during the outage");
+
+        assertThat(awaitMessage(carol, "during the outage").path("from").asText()).isEqualTo("alice");
+        JsonNode error = alice.awaitType("error");
+        assertThat(error.path("payload").path("code").asText()).isEqualTo("RELAY_FAILED");
+        assertThat(error.path("id").asText()).as("correlated with the publish").isEqualTo("during the outage");
+        await().atMost(Duration.ofSeconds(5)).until(() -> relayFailures(one) > failuresBefore);
+        bob.assertNoMoreMessages(Duration.ofMillis(300));
+    }
+
+    @Test
+    void whenRedisReturnsMessagesCrossNodesAgainWithoutARestart() throws Exception {
+        RoomcastServer one = node("one");
+        RoomcastServer two = node("two");
+        TestClient alice = client(one, "alice");
+        TestClient bob = client(two, "bob");
+
+        redis.stop();
+        redis.startAgain();
+
+        // Lettuce reconnects and subscribes again within its reconnect delay; until then a publish may fail.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            String text = "after " + System.nanoTime();
+            publish(alice, text);
+            return receives(bob, text, Duration.ofMillis(300));
+        });
+    }
+}
