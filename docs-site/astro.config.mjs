@@ -60,6 +60,7 @@ export default defineConfig({
             { slug: 'reference/error-codes' },
             { slug: 'reference/benchmarks' },
             { slug: 'reference/conformance' },
+            { slug: 'reference/fuzzing' },
           ],
         },
       ],

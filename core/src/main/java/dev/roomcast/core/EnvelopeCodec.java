@@ -89,6 +89,12 @@ public final class EnvelopeCodec {
         } catch (JsonProcessingException e) {
             return new DecodeResult.Failed(ErrorCode.MALFORMED_MESSAGE,
                     "expected a JSON object but the text is not valid JSON", Optional.empty());
+        } catch (NumberFormatException e) {
+            // Decimals are read exactly, and Jackson throws this (unchecked) for an exponent beyond an
+            // int, such as 1e34567890123 (found by fuzzing): it would have escaped decode and ended the
+            // connection's reader instead of answering the client.
+            return new DecodeResult.Failed(ErrorCode.MALFORMED_MESSAGE,
+                    "expected a JSON object but a number's exponent is out of range", Optional.empty());
         }
         if (root == null || !root.isObject()) {
             return new DecodeResult.Failed(ErrorCode.MALFORMED_MESSAGE,

@@ -37,6 +37,21 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void aNumberWhoseExponentIsBeyondAnIntIsAMalformedMessageNotAnException() {
+        EnvelopeCodec wide = new EnvelopeCodec(1024);
+
+        DecodeResult.Failed f = (DecodeResult.Failed) wide.decode(
+                "{\"type\":\"publish\",\"room\":\"lobby\",\"payload\":[1,1e34567890123]}");
+
+        assertThat(f.code()).isEqualTo(ErrorCode.MALFORMED_MESSAGE);
+        assertThat(f.detail()).isEqualTo("expected a JSON object but a number's exponent is out of range");
+        assertThat(wide.decode("{\"type\":\"a\",\"payload\":[[5e336666666666666666666]]}"))
+                .isInstanceOf(DecodeResult.Failed.class);
+        assertThat(wide.decode("{\"type\":\"a\",\"payload\":1e999999999}")).as("an exponent that fits an int")
+                .isInstanceOf(DecodeResult.Decoded.class);
+    }
+
+    @Test
     void aNumberBeyondADoubleAndADecimalsZerosArePassedOnAsTheClientWroteThem() {
         EnvelopeCodec wide = new EnvelopeCodec(1024);
         DecodeResult r = wide.decode("{\"type\":\"publish\",\"room\":\"lobby\",\"payload\":{\"big\":1e911234563,\"price\":1.50}}");

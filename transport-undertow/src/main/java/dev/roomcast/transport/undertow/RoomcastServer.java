@@ -20,6 +20,7 @@ import dev.roomcast.transport.undertow.internal.RouteHandler;
 import dev.roomcast.transport.undertow.internal.UpgradeGate;
 import dev.roomcast.transport.undertow.internal.UpgradeHandler;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -134,6 +135,9 @@ public final class RoomcastServer {
                     .addHttpListener(config.port(), config.host())
                     .setHandler(rootHandler(blocking))
                     .setWorkerThreads(4)
+                    // URLs are decoded by rootHandler and the handlers (HttpExchanges, UpgradeRequestParser),
+                    // so that a malformed escape gets the JSON 400 of the contract, not Undertow's empty one
+                    .setServerOption(UndertowOptions.DECODE_URL, false)
                     .build();
             server.start();
             undertow = server;
@@ -151,16 +155,22 @@ public final class RoomcastServer {
         Map<String, HttpHandler> byPath = new HashMap<>();
         byPath.put(config.path(), new UpgradeHandler(services, tokens, inboundRates, executor, UpgradeGate.randomIdPrefix()));
         if (config.adminBroadcastEnabled()) {
-            byPath.put(ADMIN_BROADCAST_PATH, new AdminBroadcastHandler(hub, codec, broadcastAuthorizer.orElseThrow(),
-                    config.maxMessageBytes(), executor));
+            byPath.put(ADMIN_BROADCAST_PATH, HttpExchanges.decodingQuery(new AdminBroadcastHandler(hub, codec,
+                    broadcastAuthorizer.orElseThrow(), config.maxMessageBytes(), executor)));
         }
         for (HttpRoute route : routes) {
-            if (byPath.putIfAbsent(route.path(), new RouteHandler(route, config.maxMessageBytes(), executor)) != null) {
+            if (byPath.putIfAbsent(route.path(),
+                    HttpExchanges.decodingQuery(new RouteHandler(route, config.maxMessageBytes(), executor))) != null) {
                 throw new IllegalStateException("route " + route.path() + ": expected each path once but it is taken");
             }
         }
         Map<String, HttpHandler> table = Map.copyOf(byPath);
         return exchange -> {
+            // the path decodes here, for the table; each handler decodes its query (the upgrade's parser itself)
+            if (!HttpExchanges.decodePath(exchange)) {
+                HttpExchanges.reject(exchange, ErrorCode.BAD_REQUEST, Map.of());
+                return;
+            }
             HttpHandler handler = table.get(exchange.getRequestPath());
             if (handler == null) {
                 HttpExchanges.reject(exchange, ErrorCode.NOT_FOUND, Map.of());

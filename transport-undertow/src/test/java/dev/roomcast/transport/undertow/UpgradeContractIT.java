@@ -204,6 +204,26 @@ class UpgradeContractIT {
                         .named("one invalid room among valid ones is refused with INVALID_ROOM"),
                 alice.target("/ws?room=lobby,team:a").accepted()
                         .named("valid room names in a comma list are accepted"),
+                alice.target("/ws?room=" + rooms(20)).accepted()
+                        .named("as many rooms as the join burst (20) are accepted"),
+                alice.target("/ws?room=" + rooms(21)).refused(ErrorCode.RATE_LIMITED)
+                        .named("one room more than the join burst is refused with RATE_LIMITED"),
+                alice.target("/ws?room=" + rooms(21) + ",-dash").refused(ErrorCode.INVALID_ROOM)
+                        .named("an invalid name among too many rooms is still INVALID_ROOM"),
+                alice.target("/ws?room=%zz").refused(ErrorCode.BAD_REQUEST)
+                        .named("a malformed percent escape in the query is refused with a JSON 400"),
+                alice.target("/ws?room=lobby%").refused(ErrorCode.BAD_REQUEST)
+                        .named("a truncated percent escape in the query is refused with a JSON 400"),
+                alice.target("/ws?room=lobby&utm=%G1").refused(ErrorCode.BAD_REQUEST)
+                        .named("a malformed percent escape in a parameter the server does not read is refused with a JSON 400"),
+                alice.target("/ws?r%6Fom=" + rooms(21)).refused(ErrorCode.RATE_LIMITED)
+                        .named("an escaped parameter name is decoded too: room=, over the join burst"),
+                alice.target("/ws%zz?room=lobby").refused(ErrorCode.BAD_REQUEST)
+                        .named("a malformed percent escape in the path is refused with a JSON 400"),
+                alice.target("/w%73?room=team%3Aa").accepted()
+                        .named("escapes in the path and the query are decoded before matching"),
+                alice.target("/ws?room=a+b").refused(ErrorCode.INVALID_ROOM)
+                        .named("a plus in the query is a space: INVALID_ROOM"),
                 // tokens
                 Case.of("").refused(ErrorCode.TOKEN_REQUIRED).named("no token is refused with TOKEN_REQUIRED"),
                 Case.of("").token("nope").refused(ErrorCode.INVALID_TOKEN)
@@ -245,6 +265,8 @@ class UpgradeContractIT {
                 Case.of("").method("POST").header("Sec-WebSocket-Key", "bad").refused(ErrorCode.METHOD_NOT_ALLOWED)
                         .responseHeader("Allow", "GET")
                         .named("order: the method is checked before the key"),
+                alice.method("POST").target("/ws?room=%zz").refused(ErrorCode.BAD_REQUEST)
+                        .named("order: the query's escapes are checked before the method"),
                 alice.header("Sec-WebSocket-Version", "8").header("Sec-WebSocket-Key", "bad")
                         .refused(ErrorCode.BAD_VERSION)
                         .named("order: the version is checked before the key"),
@@ -253,8 +275,19 @@ class UpgradeContractIT {
                         .named("order: the origin is checked before the room name and the token"),
                 Case.of("").target("/ws?room=bad%20room").refused(ErrorCode.INVALID_ROOM)
                         .named("order: the room name is checked before the token"),
+                Case.of("").target("/ws?room=" + rooms(21)).refused(ErrorCode.RATE_LIMITED)
+                        .named("order: the number of rooms is checked before the token"),
                 Case.of("").token("nope").target("/ws?room=vip").refused(ErrorCode.INVALID_TOKEN)
                         .named("order: the token is checked before the room password"));
+    }
+
+    /** {@code n} distinct valid room names, comma-separated. */
+    private static String rooms(int n) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            names.add("r" + i);
+        }
+        return String.join(",", names);
     }
 
     private TestServer server;
@@ -319,7 +352,11 @@ class UpgradeContractIT {
                 assertThat(listener.historyOf(RecordingListener.UpgradeRejected.class)).isEmpty();
             } else {
                 assertRefusal(response, c.code());
-                if (c.code() != ErrorCode.NOT_FOUND) { // a wrong path never reaches the upgrade pipeline
+                // a wrong path, or a path that does not decode, never reaches the upgrade pipeline (a query
+                // that does not decode does: the pipeline's parser decodes it)
+                boolean reachesPipeline = c.code() != ErrorCode.NOT_FOUND
+                        && (c.code() != ErrorCode.BAD_REQUEST || c.target().startsWith("/ws?"));
+                if (reachesPipeline) {
                     assertThat(listener.awaitRejected().code()).isEqualTo(c.code());
                 }
                 assertThat(server.hub().activeConnectionCount()).as("connections in the hub").isZero();

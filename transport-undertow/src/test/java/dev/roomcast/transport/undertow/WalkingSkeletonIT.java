@@ -50,6 +50,21 @@ class WalkingSkeletonIT {
     }
 
     @Test
+    void aNumberWhoseExponentIsBeyondAnIntGetsAnErrorEventAndTheConnectionStaysUsable() {
+        TestClient alice = server.connect("alice", "?room=lobby");
+        alice.awaitType("joined");
+        // a publish is decoded on the I/O thread it arrived on, any other type by the connection's reader
+        alice.send("{\"type\":\"publish\",\"room\":\"lobby\",\"payload\":{\"n\":1e34567890123}}");
+        assertThat(alice.awaitType("error").path("payload").path("code").asText()).isEqualTo("MALFORMED_MESSAGE");
+        alice.send("{\"type\":\"ping\",\"id\":\"p0\",\"payload\":[[5e336666666666666666666]]}");
+        assertThat(alice.awaitType("error").path("payload").path("code").asText()).isEqualTo("MALFORMED_MESSAGE");
+
+        alice.sendJson(Map.of("type", "ping", "id", "p1"));
+        assertThat(alice.awaitType("pong").path("id").asText()).isEqualTo("p1");
+        assertThat(alice.isClosed()).isFalse();
+    }
+
+    @Test
     void malformedJsonGetsAnErrorEventAndTheConnectionStaysUsable() {
         TestClient alice = server.connect("alice", "");
         alice.send("{not json");

@@ -3,19 +3,27 @@ package dev.roomcast.examples.jakarta;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.transport.undertow.jakarta.RoomcastJakarta;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.api.ListenerInfo;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
+import io.undertow.util.ParameterLimitException;
+import io.undertow.util.URLUtils;
+import io.undertow.util.UrlDecodeException;
 import io.undertow.websockets.jsr.WebSocketDeploymentInfo;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -51,7 +59,12 @@ public final class ServletApp implements AutoCloseable {
                                    Optional<TokenServlet> tokens) {
         // Requests that arrive before the deployment is ready get a 503 from this placeholder.
         var handler = new SwitchableHandler();
-        Undertow undertow = Undertow.builder().addHttpListener(port, host).setHandler(handler).setWorkerThreads(4).build();
+        Undertow undertow = Undertow.builder().addHttpListener(port, host).setHandler(handler).setWorkerThreads(4)
+                // Undertow's request parser answers a malformed %-escape with an empty 400 before any
+                // filter runs, so Roomcast's upgrade filter could not answer it with the contract's
+                // JSON 400: the parser leaves URLs encoded, and SwitchableHandler decodes them
+                .setServerOption(UndertowOptions.DECODE_URL, false)
+                .build();
         undertow.start();
         int bound = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
         String authority = (host.contains(":") ? "[" + host + "]" : host) + ":" + bound;
@@ -134,18 +147,46 @@ public final class ServletApp implements AutoCloseable {
     }
     // end-snippet
 
-    /** Sends requests to the deployment once it runs; answers 503 before. */
+    /**
+     * Sends requests to the deployment once it runs, with their URL decoded as Undertow would have
+     * decoded it (UTF-8, {@code +} in the query is a space); answers 503 before. A URL with a malformed
+     * escape goes on as it came: Roomcast's filter reads the raw query and refuses it with the JSON 400,
+     * and the application's servlets see it undecoded.
+     */
     private static final class SwitchableHandler implements HttpHandler {
         volatile HttpHandler target;
 
         @Override
-        public void handleRequest(io.undertow.server.HttpServerExchange exchange) throws Exception {
+        public void handleRequest(HttpServerExchange exchange) throws Exception {
             HttpHandler t = target;
             if (t == null) {
                 exchange.setStatusCode(503);
                 exchange.endExchange();
             } else {
+                decodeUrl(exchange);
                 t.handleRequest(exchange);
+            }
+        }
+
+        private static void decodeUrl(HttpServerExchange exchange) {
+            try {
+                String path = URLUtils.decode(exchange.getRequestPath(), "UTF-8", false, false, new StringBuilder());
+                exchange.setRequestPath(path);
+                exchange.setRelativePath(path);
+            } catch (UrlDecodeException e) {
+                // left encoded: no servlet path matches it, so the page servlet answers it
+            }
+            String query = exchange.getQueryString();
+            if (query.indexOf('%') < 0 && query.indexOf('+') < 0) {
+                return;
+            }
+            Map<String, Deque<String>> encoded = new LinkedHashMap<>(exchange.getQueryParameters());
+            exchange.getQueryParameters().clear();
+            try {
+                URLUtils.parseQueryString(query, exchange, "UTF-8", true, UndertowOptions.DEFAULT_MAX_PARAMETERS);
+            } catch (UrlDecodeException | ParameterLimitException e) {
+                exchange.getQueryParameters().clear();
+                exchange.getQueryParameters().putAll(encoded);
             }
         }
     }

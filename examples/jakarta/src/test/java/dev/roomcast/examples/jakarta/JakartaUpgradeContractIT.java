@@ -151,7 +151,49 @@ class JakartaUpgradeContractIT {
                 new Object[] {"invalid token", "/ws?room=lobby", null, Map.of("Authorization", "Bearer not.a.token")},
                 new Object[] {"forbidden room", "/ws?room=staff", "alice", Map.of()},
                 new Object[] {"invalid room name", "/ws?room=" + "x".repeat(300), "alice", Map.of()},
-                new Object[] {"unknown subprotocol", "/ws?room=lobby", "alice", Map.of("Sec-WebSocket-Protocol", "chat.v9")});
+                new Object[] {"unknown subprotocol", "/ws?room=lobby", "alice", Map.of("Sec-WebSocket-Protocol", "chat.v9")},
+                new Object[] {"malformed escape in the query", "/ws?room=%zz", "alice", Map.of()},
+                new Object[] {"truncated escape in the query", "/ws?room=lobby%", "alice", Map.of()},
+                new Object[] {"malformed escape in a parameter nobody reads", "/ws?room=lobby&utm=%G1", "alice", Map.of()},
+                new Object[] {"malformed escape, no token", "/ws?room=%zz", null, Map.of()},
+                new Object[] {"one room more than the join burst", "/ws?room=" + rooms(21), "alice", Map.of()},
+                new Object[] {"too many rooms, no token", "/ws?room=" + rooms(21), null, Map.of()});
+    }
+
+    /** {@code n} distinct valid room names, comma-separated ({@code joinBurst} is 20 by default). */
+    private static String rooms(int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : ",").append("r").append(i);
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aMalformedEscapeInTheQueryIsRefusedWith400AndJsonBeforeTheHandshake() throws IOException {
+        RawWebSocket.Response r = upgrade(app.port(), "/ws?room=lobby%zz", app.bearer("alice"));
+
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.header("content-type")).startsWith("application/json");
+        assertThat(r.body()).contains("\"code\":\"BAD_REQUEST\"");
+        assertThat(app.app().roomcast().hub().activeConnectionCount()).isZero();
+    }
+
+    @Test
+    void asManyRoomsAsTheJoinBurstAreUpgradedAndOneMoreIsRefusedWith429() throws IOException {
+        RawWebSocket.Response atTheLimit = upgrade(app.port(), "/ws?room=" + rooms(20), app.bearer("alice"));
+        RawWebSocket.Response overIt = upgrade(app.port(), "/ws?room=" + rooms(21), app.bearer("alice"));
+
+        assertThat(atTheLimit.status()).isEqualTo(101);
+        assertThat(overIt.status()).isEqualTo(429);
+        assertThat(overIt.body()).contains("\"code\":\"RATE_LIMITED\"");
+    }
+
+    @Test
+    void escapesInTheQueryAreDecodedBeforeTheRoomNamesAreRead() throws IOException {
+        RawWebSocket.Response r = upgrade(app.port(), "/ws?room=team%3Aa%2Clobby", app.bearer("alice"));
+
+        assertThat(r.status()).isEqualTo(101);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,34 +1,18 @@
 package dev.roomcast.transport.undertow.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.roomcast.core.BroadcastResult;
 import dev.roomcast.core.CloseCode;
-import dev.roomcast.core.CloseConnection;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.ConnectionListener;
-import dev.roomcast.core.DecodeResult;
 import dev.roomcast.core.Envelope;
-import dev.roomcast.core.EnvelopeCodec;
-import dev.roomcast.core.ErrorCode;
-import dev.roomcast.core.EventContext;
-import dev.roomcast.core.EventRecord;
-import dev.roomcast.core.EventRouter;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.Identity;
 import dev.roomcast.core.InboundRate;
-import dev.roomcast.core.Peer;
-import dev.roomcast.core.RoomAccess;
-import dev.roomcast.core.RoomAccessRequest;
-import dev.roomcast.core.RoomDecision;
-import dev.roomcast.core.RoomName;
-import dev.roomcast.core.RoomcastException;
 import dev.roomcast.core.SendBehavior;
 import dev.roomcast.core.SendResult;
 import dev.roomcast.core.WriterThread;
 import dev.roomcast.core.WriteRecord;
 import dev.roomcast.hub.Hub;
-import dev.roomcast.hub.JoinResult;
 import dev.roomcast.hub.SendQueue;
 import dev.roomcast.hub.TokenBucket;
 import io.undertow.connector.PooledByteBuffer;
@@ -41,17 +25,10 @@ import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -77,14 +54,15 @@ import org.xnio.XnioIoThread;
  *   <li><b>receive</b> on the I/O thread: size, UTF-8 and rate checks, then the inbox; only a
  *       {@code publish} arriving while nothing waits is handled right there (see {@link #messageReceived});</li>
  *   <li><b>run</b> on a virtual thread of its own, started when messages wait and ended when none is
- *       left: decode and dispatch each message in order;</li>
+ *       left: decode and dispatch each message in order, by the {@link EventDispatcher} both
+ *       transports share;</li>
  *   <li><b>send</b> from any thread into the bounded queue; the I/O thread's writer drains it,
  *       coalescing everything queued into one write;</li>
  *   <li><b>close</b> by whoever sees the end first, and one idempotent cleanup.</li>
  * </ol>
  * I/O threads never block here and never run handlers or authorizers.
  */
-public final class Connection implements Peer {
+public final class Connection implements EventDispatcher.Source {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
 
     /**
@@ -166,9 +144,6 @@ public final class Connection implements Peer {
     /** When the heartbeat's oldest unanswered ping was sent; 0 when none is outstanding. */
     private long pingSentNanos;
 
-    /** Trace context of the event being handled, stamped on what its handling broadcasts; the reader thread's. */
-    private Optional<String> eventTraceparent = Optional.empty();
-
     /**
      * Creates a connection that is not yet upgraded.
      *
@@ -232,7 +207,7 @@ public final class Connection implements Peer {
         @Override
         protected void onBinary(WebSocketChannel ch, StreamSourceFrameChannel frames) {
             IoUtils.safeClose(frames);
-            closeOnIoThread(CloseReason.of(CloseCode.UNSUPPORTED_DATA, "binary frames are not accepted"));
+            closeOnIoThread(InboundMessages.binaryFrame().reason());
         }
 
         @Override
@@ -325,11 +300,10 @@ public final class Connection implements Peer {
                         source.resumeReads();
                         return;
                     }
-                    if ((long) size + read > limit) {
+                    if (InboundMessages.overLimit(size, read, limit)) {
                         source.getReadSetter().set(null);
                         source.suspendReads();
-                        closeOnIoThread(CloseReason.of(CloseCode.MESSAGE_TOO_BIG,
-                                "message larger than " + limit + " bytes"));
+                        closeOnIoThread(InboundMessages.tooBig(limit).reason());
                         return;
                     }
                     buffer.flip();
@@ -378,23 +352,16 @@ public final class Connection implements Peer {
      */
     private void messageReceived(byte[] bytes, int size) {
         String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes, 0, size))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            closeOnIoThread(CloseReason.of(CloseCode.INVALID_PAYLOAD, "text is not valid UTF-8"));
-            return;
-        }
-        if (!inboundRate.tryAcquire()) {
-            closeOnIoThread(CloseReason.of(CloseCode.POLICY_VIOLATION, "inbound message rate exceeded"));
-            return;
+        switch (InboundMessages.checkText(bytes, size, inboundRate::tryAcquire)) {
+            case InboundMessages.Close close -> {
+                closeOnIoThread(close.reason());
+                return;
+            }
+            case InboundMessages.Text ok -> text = ok.text();
         }
         Envelope decoded = null;
         if (readerRunning == 0 && closing == null && size <= ON_ARRIVAL_MAX_BYTES
-                && services.codec().decode(text) instanceof DecodeResult.Decoded d) {
+                && InboundMessages.decode(text, services.codec()) instanceof InboundMessages.Dispatch d) {
             if (d.envelope().type().equals("publish")) {
                 handleOnArrival(text, d.envelope());
                 return;
@@ -483,221 +450,22 @@ public final class Connection implements Peer {
         }
     }
 
-    /** Decodes one message and dispatches it; a message that does not decode is answered with an error. */
+    /** Decodes one message and dispatches it (the {@link EventDispatcher}'s, shared with the Jakarta transport). */
     private void decodeAndDispatch(String text) {
-        Envelope envelope;
-        switch (services.codec().decode(text)) {
-            case DecodeResult.Failed failed -> {
-                forEachListener(l -> l.onMessageRejected(this, failed.code()));
-                if (!services.listeners().isEmpty()) {
-                    long bytes = EnvelopeCodec.utf8Length(text);
-                    forEachListener(l -> l.onDecodeFailed(this, failed.code(), bytes));
-                }
-                replyError(failed.code(), failed.detail(), failed.id());
-                return;
-            }
-            case DecodeResult.Decoded decoded -> envelope = decoded.envelope();
-        }
-        dispatch(envelope, text);
+        services.dispatcher().decodeAndDispatch(this, text);
     }
 
-    /** Dispatches one decoded message explicitly by type, telling the listeners before and after. */
     private void dispatch(Envelope envelope, String text) {
-        forEachListener(l -> l.onMessageReceived(this, envelope.type(), text.length()));
-        Instant started = services.clock().now();
-        eventTraceparent = eventStarted(envelope);
-        EventRecord.Outcome outcome = EventRecord.Outcome.FAILED;
-        Optional<ErrorCode> error = Optional.empty();
-        try {
-            switch (envelope.type()) {
-                case "join" -> onJoin(envelope);
-                case "leave" -> onLeave(envelope);
-                case "publish" -> onPublish(envelope);
-                case "ping" -> reply(envelope, "pong", null);
-                default -> onApplicationEvent(envelope);
-            }
-            outcome = EventRecord.Outcome.HANDLED;
-        } catch (RoomcastException e) {
-            outcome = EventRecord.Outcome.REJECTED;
-            error = Optional.of(e.code());
-            forEachListener(l -> l.onMessageRejected(this, e.code()));
-            replyError(e.code(), e.code().safeMessage(), envelope.id());
-        } catch (CloseConnection e) {
-            outcome = EventRecord.Outcome.CLOSED;
-            close(e.closeReason());
-        } catch (Exception e) {
-            log.error("handler for event type '{}' failed on connection {}; closing with 1011", envelope.type(), id, e);
-            close(CloseReason.of(CloseCode.INTERNAL_ERROR, "internal error"));
-        } finally {
-            eventHandled(envelope, text, started, outcome, error);
-        }
+        services.dispatcher().dispatch(this, envelope, text);
     }
 
-    /**
-     * Tells the listeners an event starts; returns the trace context its broadcasts carry: the span a
-     * listener opened for it, else the envelope's own, so a trace continues even without a tracer.
-     */
-    private Optional<String> eventStarted(Envelope envelope) {
-        Optional<String> trace = envelope.traceparent();
-        boolean fromListener = false;
-        for (ConnectionListener l : services.listeners()) {
-            try {
-                Optional<String> span = l.onEventStarted(this, envelope);
-                if (!fromListener && span != null && span.filter(Envelope::isValidTraceparent).isPresent()) {
-                    trace = span;
-                    fromListener = true;
-                }
-            } catch (RuntimeException e) {
-                log.warn("a connection listener failed", e);
-            }
-        }
-        return trace;
+    @Override
+    public String clientAddress() {
+        return clientAddress;
     }
 
-    private void eventHandled(Envelope envelope, String text, Instant started, EventRecord.Outcome outcome,
-                              Optional<ErrorCode> error) {
-        eventTraceparent = Optional.empty();
-        if (services.listeners().isEmpty()) {
-            return;
-        }
-        EventRecord record = new EventRecord(envelope.type(), envelope.room(), EnvelopeCodec.utf8Length(text), started,
-                services.clock().now(), outcome, error, envelope.traceparent());
-        forEachListener(l -> l.onEventHandled(this, record));
-    }
-
-    private void onJoin(Envelope envelope) {
-        String room = roomOf(envelope);
-        if (!RoomName.isValid(room)) {
-            throw new RoomcastException(ErrorCode.INVALID_ROOM, "join with an invalid room name");
-        }
-        Optional<String> password = Optional.ofNullable(envelope.payload().get("password"))
-                .filter(JsonNode::isTextual).map(JsonNode::textValue);
-        RoomDecision decision = services.roomAuthorizer()
-                .authorize(new RoomAccessRequest(identity, RoomName.of(room), password, clientAddress));
-        if (decision instanceof RoomDecision.Denied denied) {
-            forEachListener(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
-            log.info("connection {} refused room {}: {}", id, room, denied.reason());
-            throw new RoomcastException(denied.code(), "room refused");
-        }
-        RoomAccess access = ((RoomDecision.Allowed) decision).access(); // sealed: not Denied, so Allowed
-        if (services.hub().tryJoin(this, room, envelope.id(), access) instanceof JoinResult.Refused refused) {
-            throw new RoomcastException(refused.code(), "join refused: " + refused.reason());
-        }
-    }
-
-    private void onLeave(Envelope envelope) {
-        String room = roomOf(envelope);
-        if (!RoomName.isValid(room)) {
-            throw new RoomcastException(ErrorCode.INVALID_ROOM, "leave with an invalid room name");
-        }
-        if (!services.hub().leave(this, RoomName.of(room))) {
-            throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "leave of a room it is not in");
-        }
-        send(services.codec().encode(Envelope.toRoom("left", RoomName.of(room), null).withId(envelope.id())));
-    }
-
-    private void onPublish(Envelope envelope) {
-        String room = roomOf(envelope);
-        if (!RoomName.isValid(room)) {
-            throw new RoomcastException(ErrorCode.INVALID_ROOM, "publish with an invalid room name");
-        }
-        RoomName name = RoomName.of(room);
-        if (!services.hub().isInRoom(id, name)) {
-            throw new RoomcastException(ErrorCode.NOT_IN_ROOM, "publish to a room it is not in");
-        }
-        if (!services.hub().mayPublish(id, name)) { // its room decision granted receiving only
-            throw new RoomcastException(ErrorCode.PUBLISH_FORBIDDEN, "publish to a room it may only receive");
-        }
-        CompletableFuture<BroadcastResult> broadcast = services.hub().broadcastRoom(name,
-                Envelope.toRoom("message", name, envelope.payload()).withFrom(identity.subject())
-                        .withTraceparent(eventTraceparent), Optional.empty());
-        BroadcastResult refused = broadcast.getNow(null);
-        // A broadcast refused as a whole completes at once; the publisher hears why instead of silence.
-        if (refused != null && refused.rejected().isPresent()) {
-            throw new RoomcastException(BroadcastResult.errorCodeOf(refused.rejected().get()), "publish refused by the hub");
-        }
-        // A cluster bus learns later (on its own thread) that the other nodes never got the message:
-        // this node's members did, and the publisher is told the rest of the room did not.
-        broadcast.thenAccept(result -> {
-            if (result.relayFailed()) {
-                replyError(ErrorCode.RELAY_FAILED, ErrorCode.RELAY_FAILED.safeMessage(), envelope.id());
-            }
-        });
-    }
-
-    private void onApplicationEvent(Envelope envelope) throws Exception {
-        Optional<EventRouter.Route<?>> route = services.router().route(envelope.type());
-        if (route.isEmpty()) {
-            throw new RoomcastException(ErrorCode.UNKNOWN_TYPE, "no handler for the event type");
-        }
-        route.get().dispatch(new Event(envelope), services.codec());
-    }
-
-    private static String roomOf(Envelope envelope) {
-        if (envelope.room().isPresent()) {
-            return envelope.room().get();
-        }
-        JsonNode room = envelope.payload().get("room");
-        return room != null && room.isTextual() ? room.textValue() : null;
-    }
-
-    /** What a handler sees of this connection for one event. */
-    private final class Event implements EventContext {
-        private final Envelope envelope;
-        /** Captured when the handler starts, so a broadcast from another thread still continues its trace. */
-        private final Optional<String> traceparent = eventTraceparent;
-
-        Event(Envelope envelope) {
-            this.envelope = envelope;
-        }
-
-        @Override
-        public ConnectionId connectionId() {
-            return id;
-        }
-
-        @Override
-        public Identity identity() {
-            return identity;
-        }
-
-        @Override
-        public Envelope envelope() {
-            return envelope;
-        }
-
-        @Override
-        public Set<RoomName> rooms() {
-            return services.hub().roomsOf(id);
-        }
-
-        @Override
-        public SendResult reply(String type, Object payload) {
-            return Connection.this.reply(envelope, type, payload);
-        }
-
-        @Override
-        public SendResult push(String type, Object payload) {
-            return send(services.codec().encode(Envelope.of(type, services.codec().toPayload(payload))));
-        }
-
-        @Override
-        public CompletionStage<BroadcastResult> broadcast(RoomName room, String type, Object payload) {
-            return services.hub().broadcastRoom(room,
-                    Envelope.toRoom(type, room, services.codec().toPayload(payload)).withFrom(identity.subject())
-                            .withTraceparent(traceparent),
-                    Optional.empty());
-        }
-    }
-
-    private SendResult reply(Envelope request, String type, Object payload) {
-        JsonNode tree = payload == null ? null : services.codec().toPayload(payload);
-        return send(services.codec().encode(
-                new Envelope(type, request.room(), request.id(), Optional.empty(), tree)));
-    }
-
-    private void replyError(ErrorCode code, String message, Optional<String> requestId) {
-        Frame error = services.codec().encode(services.codec().errorEvent(code, message, requestId));
+    @Override
+    public void sendError(Frame error) {
         if (Thread.currentThread() instanceof XnioIoThread) {
             enqueue(new Inbound.Reply(error)); // a publish refused on arrival: the reader sends the answer
             return;

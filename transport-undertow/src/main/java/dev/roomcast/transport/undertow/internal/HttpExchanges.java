@@ -2,9 +2,14 @@ package dev.roomcast.transport.undertow.internal;
 
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.HttpResponse;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.ParameterLimitException;
+import io.undertow.util.URLUtils;
+import io.undertow.util.UrlDecodeException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -22,7 +27,52 @@ public final class HttpExchanges {
 
     /** The credential of an {@code Authorization: Bearer …} header (scheme case-insensitive), if present and not blank. */
     public static Optional<String> bearerCredential(HttpServerExchange exchange) {
-        return UpgradeGate.bearerCredential(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+        return UpgradeRequestParser.bearerCredential(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+    }
+
+    /**
+     * Decodes the request path in place, which Undertow leaves encoded ({@code DECODE_URL} is off in
+     * {@code RoomcastServer}): Undertow answers a malformed escape it decodes itself with an empty 400
+     * before any handler runs, so the server decodes here and a malformed one gets the contract's JSON
+     * {@code BAD_REQUEST}. The decoding is Undertow's own: UTF-8, {@code %2F} stays encoded. Returns
+     * false when an escape is malformed. A path without {@code %} is left as it is. The query is left
+     * for the handler: the upgrade's is decoded by {@link UpgradeRequestParser}, a route's by
+     * {@link #decodingQuery}.
+     */
+    public static boolean decodePath(HttpServerExchange exchange) {
+        String path = exchange.getRequestPath();
+        if (path.indexOf('%') < 0) {
+            return true;
+        }
+        try {
+            String decoded = URLUtils.decode(path, "UTF-8", false, false, new StringBuilder());
+            exchange.setRequestPath(decoded);
+            exchange.setRelativePath(decoded);
+            return true;
+        } catch (UrlDecodeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code next} behind query decoding: the query parameters, which Undertow leaves encoded, are
+     * decoded as Undertow would (UTF-8, {@code +} is a space), and a malformed escape is answered with
+     * the JSON {@code BAD_REQUEST} before {@code next} runs.
+     */
+    public static HttpHandler decodingQuery(HttpHandler next) {
+        return exchange -> {
+            String query = exchange.getQueryString();
+            if (query.indexOf('%') >= 0 || query.indexOf('+') >= 0) {
+                exchange.getQueryParameters().clear();
+                try {
+                    URLUtils.parseQueryString(query, exchange, "UTF-8", true, UndertowOptions.DEFAULT_MAX_PARAMETERS);
+                } catch (UrlDecodeException | ParameterLimitException e) {
+                    reject(exchange, ErrorCode.BAD_REQUEST, Map.of());
+                    return;
+                }
+            }
+            next.handleRequest(exchange);
+        };
     }
 
     /** The client's IP address as text, or {@code unknown}. */

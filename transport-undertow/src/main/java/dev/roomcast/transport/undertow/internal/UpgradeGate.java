@@ -20,11 +20,12 @@ import dev.roomcast.core.UpgradeRecord;
 import dev.roomcast.hub.Admission;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.JoinResult;
+import dev.roomcast.transport.undertow.internal.UpgradeRequestParser.Refusal;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -32,19 +33,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The decisions of the upgrade contract (DESIGN §4) that do not depend on how the HTTP request
- * arrived: origin, room names, token presence and verification, room authorization, the inbound
- * rate, and the capacity reservation in the hub, plus the telemetry each outcome reports. Both
- * transports ask it, so the native Undertow handler and the Jakarta WebSocket filter refuse the same
- * requests with the same {@link ErrorCode}; each one only reads its request and writes its answer.
+ * The decisions of the upgrade contract (DESIGN §4), whichever way the HTTP request arrived: what the
+ * request says ({@link UpgradeRequestParser}: query escapes, method, handshake headers, subprotocol,
+ * origin, room names, token presence), whether the hub runs, token verification, room authorization,
+ * the inbound rate, and the capacity reservation in the hub, plus the telemetry each outcome reports.
+ * Both transports ask it, so the native Undertow handler and the Jakarta WebSocket filter refuse the
+ * same requests with the same {@link ErrorCode}; each one only adapts its request to a
+ * {@link UpgradeRequestParser.RequestView} and writes the answer.
  *
- * <p>It holds no Undertow or servlet types. {@link #precheck} is cheap and never blocks;
+ * <p>It holds no Undertow or servlet types. {@link #check} is cheap and never blocks;
  * {@link #admit} may block exactly when {@link #mayBlock} says so. Thread-safe; one per server.
  */
 public final class UpgradeGate {
     private static final Logger log = LoggerFactory.getLogger(UpgradeGate.class);
 
-    private final RoomcastConfig config;
+    private final UpgradeRequestParser parser;
     private final Hub hub;
     private final RoomAuthorizer roomAuthorizer;
     private final Optional<TokenAuthenticator> tokens;
@@ -56,7 +59,7 @@ public final class UpgradeGate {
 
     public UpgradeGate(RoomcastConfig config, Hub hub, RoomAuthorizer roomAuthorizer, Optional<TokenAuthenticator> tokens,
                        InboundRatePolicy inboundRates, List<ConnectionListener> listeners, Clock clock, String idPrefix) {
-        this.config = config;
+        this.parser = new UpgradeRequestParser(config);
         this.hub = hub;
         this.roomAuthorizer = roomAuthorizer;
         this.tokens = tokens;
@@ -68,20 +71,6 @@ public final class UpgradeGate {
 
     /** When an upgrade started and the trace headers it came with, for the listeners' {@link UpgradeRecord}. */
     public record Attempt(Instant start, Optional<String> traceparent, Optional<String> tracestate) {
-    }
-
-    /** What the request asks for, once its headers and query are read. */
-    public record Request(String clientAddress, List<String> rooms, Optional<String> token, Optional<String> roomPassword) {
-        public Request {
-            rooms = List.copyOf(rooms);
-        }
-    }
-
-    /** Why an upgrade is refused: the contract's code, a log detail, and for token refusals a short fixed word. */
-    public record Refusal(ErrorCode code, String detail, Optional<String> authFailure) {
-        static Refusal of(ErrorCode code, String detail) {
-            return new Refusal(code, detail, Optional.empty());
-        }
     }
 
     /** Builds the transport's peer for an admitted request, before the hub reserves its slot. */
@@ -97,7 +86,7 @@ public final class UpgradeGate {
         }
 
         /** Nothing is reserved; answer the refusal. */
-        record Refused<P extends Peer>(Refusal refusal) implements Admission<P> {
+        record Refused<P extends Peer>(UpgradeRequestParser.Refusal refusal) implements Admission<P> {
         }
     }
 
@@ -107,31 +96,21 @@ public final class UpgradeGate {
     }
 
     /**
-     * Steps 6 to 8a: the origin (exact match against the allow-list; no {@code Origin} = not a browser
-     * = allowed), the room names, token presence, and whether the hub still runs. Never blocks.
+     * Steps 0 to 8a, what the request itself says ({@link UpgradeRequestParser#parse}), then whether the
+     * hub still runs: a {@link UpgradeRequestParser.Parsed} request goes on to {@link #admit}. Never blocks.
      */
-    public Optional<Refusal> precheck(Optional<String> origin, List<String> rooms, Optional<String> token) {
-        if (origin.isPresent() && !config.allowAllOrigins() && !config.allowedOrigins().contains(origin.get())) {
-            return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, "origin not in the allow-list"));
+    public UpgradeRequestParser.Result check(UpgradeRequestParser.RequestView request) {
+        UpgradeRequestParser.Result result = parser.parse(request);
+        if (result instanceof UpgradeRequestParser.Parsed && !hub.isRunning()) {
+            return Refusal.of(ErrorCode.SHUTTING_DOWN, "hub not running");
         }
-        for (String room : rooms) {
-            if (!RoomName.isValid(room)) {
-                return Optional.of(Refusal.of(ErrorCode.INVALID_ROOM, "invalid room name at upgrade"));
-            }
-        }
-        if (token.isEmpty() && !config.allowUnauthenticated()) {
-            return Optional.of(new Refusal(ErrorCode.TOKEN_REQUIRED, "no bearer token", Optional.of("missing")));
-        }
-        if (!hub.isRunning()) {
-            return Optional.of(Refusal.of(ErrorCode.SHUTTING_DOWN, "hub not running"));
-        }
-        return Optional.empty();
+        return result;
     }
 
     /** Whether {@link #admit} may block for this request: then it must not run on an I/O thread. */
-    public boolean mayBlock(Optional<String> token, List<String> rooms) {
-        boolean tokenMayBlock = token.isPresent() && tokens.isPresent() && tokens.get().mayBlock();
-        boolean roomsMayBlock = !rooms.isEmpty() && roomAuthorizer.mayBlock();
+    public boolean mayBlock(UpgradeRequestParser.Parsed request) {
+        boolean tokenMayBlock = request.token().isPresent() && tokens.isPresent() && tokens.get().mayBlock();
+        boolean roomsMayBlock = !request.rooms().isEmpty() && roomAuthorizer.mayBlock();
         return tokenMayBlock || roomsMayBlock;
     }
 
@@ -141,20 +120,21 @@ public final class UpgradeGate {
      * nothing queued for it can leave early). On refusal nothing stays reserved. Reports neither
      * outcome: the caller does, with {@link #reportAccepted} or {@link #reportRefused}, when it answers.
      */
-    public <P extends Peer> Admission<P> admit(Request request, PeerFactory<P> peers) {
+    public <P extends Peer> Admission<P> admit(String clientAddress, UpgradeRequestParser.Parsed request,
+                                               PeerFactory<P> peers) {
         ConnectionId id = ConnectionId.of(idPrefix + Long.toString(nextId.incrementAndGet(), 36));
         // 8b. token verification; a supplied token is verified even when anonymous access is allowed
         Identity identity;
         if (request.token().isPresent()) {
             if (tokens.isEmpty()) {
                 return new Admission.Refused<>(new Refusal(ErrorCode.INVALID_TOKEN,
-                        "token supplied but no authenticator is configured", Optional.of("no_authenticator")));
+                        "token supplied but no authenticator is configured", Map.of(), Optional.of("no_authenticator")));
             }
             switch (tokens.get().authenticate(request.token().get())) {
                 case AuthResult.Authenticated ok -> identity = ok.identity();
                 case AuthResult.Rejected no -> {
                     return new Admission.Refused<>(new Refusal(ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(),
-                            Optional.of(no.reason())));
+                            Map.of(), Optional.of(no.reason())));
                 }
             }
         } else {
@@ -164,7 +144,7 @@ public final class UpgradeGate {
         List<RoomAccess> accesses = new ArrayList<>(request.rooms().size());
         for (String room : request.rooms()) {
             RoomDecision decision = roomAuthorizer.authorize(
-                    new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), request.clientAddress()));
+                    new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), clientAddress));
             switch (decision) {
                 case RoomDecision.Denied denied -> {
                     notifyListeners(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
@@ -216,19 +196,6 @@ public final class UpgradeGate {
                     a.start(), clock.now());
             notifyListeners(l -> l.onUpgradeAttempted(rejected));
         });
-    }
-
-    /** The credential of an {@code Authorization: Bearer …} header value (scheme case-insensitive), if present and not blank. */
-    public static Optional<String> bearerCredential(String header) {
-        if (header == null) {
-            return Optional.empty();
-        }
-        String h = header.trim();
-        if (h.length() > 7 && h.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
-            String credential = h.substring(7).trim();
-            return credential.isEmpty() ? Optional.empty() : Optional.of(credential);
-        }
-        return Optional.empty();
     }
 
     /** A short random prefix, so connection ids of two servers (or two runs) never collide in logs. */

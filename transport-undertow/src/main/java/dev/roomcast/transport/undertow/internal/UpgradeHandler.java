@@ -1,6 +1,5 @@
 package dev.roomcast.transport.undertow.internal;
 
-import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.InboundRatePolicy;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.TokenAuthenticator;
@@ -8,20 +7,14 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderValues;
-import io.undertow.util.Headers;
-import io.undertow.util.Methods;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.protocol.version13.Hybi13Handshake;
 import io.undertow.websockets.spi.AsyncWebSocketHttpServerExchange;
 import java.util.AbstractSet;
-import java.util.ArrayList;
-import java.util.Base64;
+import java.util.Collection;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -34,18 +27,10 @@ import java.util.concurrent.Executor;
  * {@link RoomAuthorizer#mayBlock()}), and stay on the I/O thread when none may, which spares the
  * upgrade two thread hand-offs (to the virtual thread and back for the 101). A capacity slot and the
  * rooms are reserved in the hub before the 101, so an accepted client is never dropped for capacity after it.
- * Steps 6 to 10 are the {@link UpgradeGate}'s decisions, shared with the Jakarta WebSocket adapter; this
- * handler reads the request and writes the answer.
+ * Every decision is the {@link UpgradeGate}'s (and its {@link UpgradeRequestParser}'s), shared with the
+ * Jakarta WebSocket adapter; this handler adapts the exchange to the parser's view and writes the answer.
  */
 public final class UpgradeHandler implements HttpHandler {
-    /** Subprotocol with one envelope per frame (the default). */
-    public static final String SUBPROTOCOL_V1 = "roomcast.v1";
-    /** Subprotocol whose server frames may carry several newline-separated envelopes. */
-    public static final String SUBPROTOCOL_BATCH_V1 = "roomcast.batch.v1";
-    /** Header carrying a room password at the upgrade (never the query string: URLs are logged). */
-    public static final String ROOM_PASSWORD_HEADER = "X-Roomcast-Room-Password";
-
-    private static final Set<String> SUBPROTOCOLS = Set.of(SUBPROTOCOL_V1, SUBPROTOCOL_BATCH_V1);
     /** When the upgrade started and the trace headers it came with, for the listeners' {@link UpgradeRecord}. */
     private static final AttachmentKey<UpgradeGate.Attempt> ATTEMPT = AttachmentKey.create(UpgradeGate.Attempt.class);
 
@@ -53,7 +38,7 @@ public final class UpgradeHandler implements HttpHandler {
     private final UpgradeGate gate;
     private final Executor blocking;
     /** Undertow's handshake, whose channels add the frame checks Undertow leaves out ({@link StrictWebSocketChannel}). */
-    private final Hybi13Handshake handshake = StrictWebSocketChannel.handshake(SUBPROTOCOLS);
+    private final Hybi13Handshake handshake = StrictWebSocketChannel.handshake(UpgradeRequestParser.SUBPROTOCOLS);
 
     public UpgradeHandler(ConnectionServices services, Optional<TokenAuthenticator> tokens, InboundRatePolicy inboundRates,
                           Executor blocking, String idPrefix) {
@@ -68,56 +53,38 @@ public final class UpgradeHandler implements HttpHandler {
         exchange.putAttachment(ATTEMPT, gate.attempt(
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst("traceparent")),
                 Optional.ofNullable(exchange.getRequestHeaders().getFirst("tracestate"))));
-        // 1. method
-        if (!exchange.getRequestMethod().equals(Methods.GET)) {
-            reject(exchange, ErrorCode.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod(), Map.of("Allow", "GET"));
-            return;
-        }
-        // 2. upgrade headers (case-insensitive tokens in comma lists)
-        if (!hasToken(exchange.getRequestHeaders().get(Headers.UPGRADE), "websocket")
-                || !hasToken(exchange.getRequestHeaders().get(Headers.CONNECTION), "upgrade")) {
-            reject(exchange, ErrorCode.BAD_UPGRADE, "missing Upgrade/Connection headers", Map.of());
-            return;
-        }
-        // 3. version: only 13; the answer names it (RFC 6455 §4.4)
-        if (!"13".equals(trimmed(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION)))) {
-            reject(exchange, ErrorCode.BAD_VERSION, "unsupported version", Map.of("Sec-WebSocket-Version", "13"));
-            return;
-        }
-        // 4. key: base64 of exactly 16 bytes
-        if (!isValidKey(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY))) {
-            reject(exchange, ErrorCode.BAD_KEY, "bad key", Map.of());
-            return;
-        }
-        // 5. subprotocol: none offered = roomcast.v1; only unknown ones = refused
-        List<String> offered = commaList(exchange.getRequestHeaders().get(Headers.SEC_WEB_SOCKET_PROTOCOL));
-        String chosen = SUBPROTOCOL_V1;
-        if (!offered.isEmpty()) {
-            chosen = firstKnownSubprotocol(offered);
-            if (chosen == null) {
-                reject(exchange, ErrorCode.BAD_SUBPROTOCOL, "only unknown subprotocols offered", Map.of());
+        // 0-8a. what the request says (the parser's checks), then whether the hub runs
+        UpgradeRequestParser.Parsed request;
+        switch (gate.check(new ExchangeView(exchange))) {
+            case UpgradeRequestParser.Refusal refused -> {
+                reject(exchange, refused);
                 return;
             }
+            case UpgradeRequestParser.Parsed parsed -> request = parsed;
         }
-        // 6. origin, 7. room names, 8a. token presence (verification happens off the I/O thread)
-        List<String> rooms = roomsRequested(exchange);
-        Optional<String> token = HttpExchanges.bearerCredential(exchange);
-        if (token.isEmpty() && services.config().queryTokenEnabled()) {
-            token = firstQuery(exchange, "access_token");
-        }
-        Optional<UpgradeGate.Refusal> refused = gate.precheck(
-                Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.ORIGIN)), rooms, token);
-        if (refused.isPresent()) {
-            reject(exchange, refused.get(), Map.of());
-            return;
-        }
-        boolean batching = SUBPROTOCOL_BATCH_V1.equals(chosen);
-        UpgradeGate.Request request = new UpgradeGate.Request(HttpExchanges.clientAddress(exchange), rooms, token,
-                Optional.ofNullable(exchange.getRequestHeaders().getFirst(ROOM_PASSWORD_HEADER)));
-        if (gate.mayBlock(token, rooms)) {
-            exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request, batching));
+        if (gate.mayBlock(request)) {
+            exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
         } else {
-            authorizeAndUpgrade(exchange, request, batching); // quick checks only: stay on the I/O thread
+            authorizeAndUpgrade(exchange, request); // quick checks only: stay on the I/O thread
+        }
+    }
+
+    /** The parser's view of an exchange: Undertow's own header collections, not copies (package-private for the fuzz test). */
+    record ExchangeView(HttpServerExchange exchange) implements UpgradeRequestParser.RequestView {
+        @Override
+        public String method() {
+            return exchange.getRequestMethod().toString();
+        }
+
+        @Override
+        public Collection<String> headers(String name) {
+            HeaderValues values = exchange.getRequestHeaders().get(name);
+            return values == null ? List.of() : values;
+        }
+
+        @Override
+        public String rawQuery() {
+            return exchange.getQueryString(); // DECODE_URL is off: as it came
         }
     }
 
@@ -125,14 +92,15 @@ public final class UpgradeHandler implements HttpHandler {
      * The second half: verify the token, authorize rooms, reserve capacity, then answer 101. Runs on a
      * virtual thread, or on the I/O thread when {@link UpgradeGate#mayBlock} says none of it can block.
      */
-    private void authorizeAndUpgrade(HttpServerExchange exchange, UpgradeGate.Request request, boolean batching) {
+    private void authorizeAndUpgrade(HttpServerExchange exchange, UpgradeRequestParser.Parsed request) {
         // 8b. token, 9. rooms, 9b. inbound rate, 10. capacity: the slot and the rooms are reserved before the 101
+        String clientAddress = HttpExchanges.clientAddress(exchange);
         Connection connection;
-        switch (gate.admit(request, (id, identity, inboundRate) -> new Connection(id, identity, request.clientAddress(),
-                batching, services, exchange.getIoThread(), inboundRate))) {
+        switch (gate.admit(clientAddress, request, (id, identity, inboundRate) -> new Connection(id, identity,
+                clientAddress, request.batching(), services, exchange.getIoThread(), inboundRate))) {
             case UpgradeGate.Admission.Admitted<Connection> admitted -> connection = admitted.peer();
             case UpgradeGate.Admission.Refused<Connection> refused -> {
-                reject(exchange, refused.refusal(), Map.of());
+                reject(exchange, refused.refusal());
                 return;
             }
         }
@@ -192,88 +160,10 @@ public final class UpgradeHandler implements HttpHandler {
         }
     }
 
-    private void reject(HttpServerExchange exchange, ErrorCode code, String detail, Map<String, String> headers) {
-        reject(exchange, new UpgradeGate.Refusal(code, detail, Optional.empty()), headers);
-    }
-
     /** Refuses the upgrade; a token refusal's {@code authFailure} is a short fixed word, never the token. */
-    private void reject(HttpServerExchange exchange, UpgradeGate.Refusal refusal, Map<String, String> headers) {
+    private void reject(HttpServerExchange exchange, UpgradeRequestParser.Refusal refusal) {
         gate.reportRefused(refusal, HttpExchanges.clientAddress(exchange), Optional.ofNullable(exchange.getAttachment(ATTEMPT)));
-        HttpExchanges.reject(exchange, refusal.code(), headers);
-    }
-
-    // Plain loops rather than streams on the upgrade path: a stream pipeline per header allocates,
-    // and its call sites see several list classes, so the compiled upgrade path kept being
-    // deoptimised and recompiled long after warm-up (finding 16 on the Benchmarks page).
-    private static boolean hasToken(HeaderValues values, String expected) {
-        for (String v : commaList(values)) {
-            if (v.equalsIgnoreCase(expected)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The client's first offered subprotocol that we speak, or null. */
-    private static String firstKnownSubprotocol(List<String> offered) {
-        for (String p : offered) {
-            if (SUBPROTOCOLS.contains(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    private static List<String> commaList(HeaderValues values) {
-        if (values == null) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (String value : values) {
-            for (String part : value.split(",")) {
-                String t = part.trim();
-                if (!t.isEmpty()) {
-                    out.add(t);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String trimmed(String s) {
-        return s == null ? null : s.trim();
-    }
-
-    private static boolean isValidKey(String key) {
-        if (key == null) {
-            return false;
-        }
-        try {
-            return Base64.getDecoder().decode(key.trim()).length == 16;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    /** {@code ?room=} values, repeatable and comma-separated, duplicates removed in order. */
-    private static List<String> roomsRequested(HttpServerExchange exchange) {
-        Deque<String> values = exchange.getQueryParameters().get("room");
-        if (values == null) {
-            return List.of();
-        }
-        Set<String> rooms = new LinkedHashSet<>();
-        for (String value : values) {
-            for (String part : value.split(",", -1)) {
-                rooms.add(part.trim());
-            }
-        }
-        return List.copyOf(rooms);
-    }
-
-    private static Optional<String> firstQuery(HttpServerExchange exchange, String name) {
-        Deque<String> values = exchange.getQueryParameters().get(name);
-        return values == null || values.isEmpty() || values.peekFirst().isBlank()
-                ? Optional.empty() : Optional.of(values.peekFirst());
+        HttpExchanges.reject(exchange, refusal.code(), refusal.headers());
     }
 
     /**
