@@ -129,7 +129,8 @@ public final class UpgradeGate {
     /** Whether {@link #admit} may block for this request: then it must not run on an I/O thread. */
     public boolean mayBlock(Optional<String> token, List<String> rooms) {
         boolean tokenMayBlock = token.isPresent() && tokens.isPresent() && tokens.get().mayBlock();
-        boolean roomsMayBlock = !rooms.isEmpty() && roomAuthorizer.mayBlock();
+        // A cluster bus answers a join with the other nodes' members, read from Redis: worth a virtual thread.
+        boolean roomsMayBlock = !rooms.isEmpty() && (roomAuthorizer.mayBlock() || hub.joinsWaitForCluster());
         return tokenMayBlock || roomsMayBlock;
     }
 
