@@ -65,12 +65,16 @@ class ScaleOutIT {
     }
 
     private TestClient client(RoomcastServer node, String subject) {
-        String token = new TokenMinter(SECRET.getBytes(StandardCharsets.UTF_8))
-                .mint(subject, Optional.of(subject), Set.of(), Duration.ofMinutes(5));
-        TestClient client = TestClient.connect(http, URI.create(node.webSocketUri() + "?room=lobby"),
-                Map.of("Authorization", "Bearer " + token));
+        TestClient client = connect(node, subject);
         client.awaitType("joined");
         return client;
+    }
+
+    private TestClient connect(RoomcastServer node, String subject) {
+        String token = new TokenMinter(SECRET.getBytes(StandardCharsets.UTF_8))
+                .mint(subject, Optional.of(subject), Set.of(), Duration.ofMinutes(5));
+        return TestClient.connect(http, URI.create(node.webSocketUri() + "?room=lobby"),
+                Map.of("Authorization", "Bearer " + token));
     }
 
     private static void publish(TestClient client, String text) {
@@ -102,6 +106,28 @@ class ScaleOutIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("(?m)^roomcast_broadcast_relay_failed_total(?:\\{[^}]*})? ([0-9.eE+]+)$").matcher(body);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
+    void theJoinedReplyOnOneNodeListsTheMembersOfBothNodes() {
+        RoomcastServer one = node("one");
+        RoomcastServer two = node("two");
+        TestClient alice = client(one, "alice");
+        TestClient bob = client(two, "bob");
+        alice.awaitType("presence"); // bob is in node two's presence by now
+
+        TestClient carol = connect(one, "carol"); // joined at the upgrade (?room=lobby), then a join message
+        JsonNode atUpgrade = carol.awaitType("joined").path("payload");
+        carol.sendJson(Map.of("type", "join", "room", "lobby", "id", "again"));
+        JsonNode again = carol.awaitType("joined").path("payload");
+
+        for (JsonNode joined : List.of(atUpgrade, again)) {
+            assertThat(joined.path("memberCount").asInt()).isEqualTo(3);
+            assertThat(joined.path("members").findValuesAsText("subject")).containsExactly("alice", "bob", "carol");
+            assertThat(joined.has("partial")).isFalse();
+        }
+        bob.close();
+        alice.close();
     }
 
     @Test
