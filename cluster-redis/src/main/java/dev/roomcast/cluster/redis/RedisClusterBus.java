@@ -72,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * failed meanwhile) and writes every local member again.
  *
  * <p><b>States.</b> <em>open</em> ({@link #connect} returned: subscribed and heartbeating);
- * <em>closed</em> ({@link #close}: presence keys deleted, connections closed; publishes relay nothing).
+ * <em>stopping</em> ({@link #stopping}: leaves kept in Redis for the other nodes to announce);
+ * <em>closed</em> ({@link #close}: liveness key deleted, connections closed; publishes relay nothing).
  * Thread-safe.
  */
 public final class RedisClusterBus implements ClusterBus {
@@ -562,7 +563,7 @@ public final class RedisClusterBus implements ClusterBus {
     }
 
     /**
-     * Ends the bus as a killed process would: no heartbeat, connections dropped, presence keys left
+     * Ends the bus as a killed process would: no heartbeat, connections dropped, liveness and presence keys left
      * in Redis to expire. Package-private, for the tests of expiry.
      */
     void abandon() {

@@ -117,7 +117,7 @@ public record RedisClusterConfig(URI redisUri, String nodeId, String prefix, Dur
             return this;
         }
 
-        /** Lifetime of presence keys without a heartbeat; default 15 s. */
+        /** Lifetime of the liveness key without a heartbeat (presence hashes live twice this); default 15 s. */
         public Builder presenceTtl(Duration value) {
             this.presenceTtl = value;
             return this;
