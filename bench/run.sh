@@ -15,6 +15,12 @@ if [[ "${1:-}" == independent ]]; then
   shift
   exec bash bench/go/independent.sh "$@"
 fi
+# Cross-node fan-out (Go client, 1,000 subscribers on one node vs 500 + 500 on two nodes over a real
+# redis-server): bench/run.sh cluster [--quick]; writes bench/results/cluster.json.
+if [[ "${1:-}" == cluster ]]; then
+  shift
+  exec bash bench/go/cluster.sh "$@"
+fi
 # Build the framework and the bench module in one reactor (never `install`), so the class path
 # points at the modules just built rather than at whatever a local repository holds.
 ./mvnw -q -pl bench -am package -DskipTests dependency:build-classpath \

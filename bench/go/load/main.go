@@ -1,6 +1,7 @@
 // Command load is the independent load client of bench/run.sh independent, written in Go on
 // gorilla/websocket so that neither side of a comparison is measured by the project's own Java
-// client. Scenarios: fanout (N subscribers, one publisher, M messages, window or fixed rate),
+// client. Scenarios: fanout (N subscribers, one publisher, M messages, window or fixed rate; with
+// -sub-url every other subscriber is on a second node of a cluster),
 // idle (K held connections, server RSS from /proc) and churn (connect, join, publish, receive,
 // close). Prints one JSON line per run. Loopback targets only; every phase has a deadline.
 package main
@@ -30,6 +31,7 @@ import (
 
 var (
 	target      = flag.String("url", "ws://127.0.0.1:8080/ws", "server WebSocket URL (loopback only)")
+	subTarget   = flag.String("sub-url", "", "fanout: a second server's URL; every other subscriber connects there (the publisher stays on -url)")
 	scenario    = flag.String("scenario", "fanout", "fanout | idle | churn")
 	label       = flag.String("label", "", "name of the server, copied to the output")
 	pid         = flag.Int("pid", 0, "server process id, for CPU and RSS from /proc")
@@ -70,6 +72,18 @@ func mint(subject string) string {
 var dialCount atomic.Int64
 
 func connect(room, subject string) (*websocket.Conn, error) {
+	return connectTo(*target, room, subject)
+}
+
+// subscriberURL is where subscriber i connects: alternately -url and -sub-url when that is set.
+func subscriberURL(i int) string {
+	if *subTarget != "" && i%2 == 1 {
+		return *subTarget
+	}
+	return *target
+}
+
+func connectTo(base, room, subject string) (*websocket.Conn, error) {
 	i := dialCount.Add(1)
 	local := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+int(i)%*sources))}
 	d := websocket.Dialer{
@@ -80,7 +94,7 @@ func connect(room, subject string) (*websocket.Conn, error) {
 		Subprotocols:     []string{*subprotocol},
 		ReadBufferSize:   16 << 10,
 	}
-	u := *target
+	u := base
 	if room != "" {
 		u += "?room=" + url.QueryEscape(room)
 	}
@@ -198,7 +212,7 @@ func dialAll(count int, room string, prefix string, deadline time.Time) []*webso
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := connect(room, fmt.Sprintf("%s%d", prefix, i))
+			c, err := connectTo(subscriberURL(i), room, fmt.Sprintf("%s%d", prefix, i))
 			if err == nil && room != "" {
 				err = awaitJoined(c, deadline)
 			}
@@ -499,6 +513,15 @@ func main() {
 	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
 		fail("refusing non-loopback target %q", u.Hostname())
 	}
+	if *subTarget != "" {
+		su, err := url.Parse(*subTarget)
+		if err != nil {
+			fail("bad sub-url: %v", err)
+		}
+		if ip := net.ParseIP(su.Hostname()); ip == nil || !ip.IsLoopback() {
+			fail("refusing non-loopback sub-url %q", su.Hostname())
+		}
+	}
 	if *n <= 0 || *n > 19000 || *m < 0 || *m > 1_000_000 || *sources < 1 || *sources > 200 {
 		fail("counts out of bounds (n 1..19000, m 0..1e6, source-addresses 1..200)")
 	}
@@ -506,6 +529,10 @@ func main() {
 	switch *scenario {
 	case "fanout":
 		out["m"], out["size"], out["window"], out["rate"], out["warmup"] = *m, *size, *window, *rate, *warmup
+		out["nodes"] = 1
+		if *subTarget != "" {
+			out["nodes"] = 2
+		}
 		fanout(out)
 	case "idle":
 		idle(out)

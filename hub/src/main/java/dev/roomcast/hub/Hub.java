@@ -7,6 +7,8 @@ import dev.roomcast.core.BroadcastResult;
 import dev.roomcast.core.BroadcastResult.Rejection;
 import dev.roomcast.core.Clock;
 import dev.roomcast.core.ClusterBus;
+import dev.roomcast.core.ClusterBus.RemoteMember;
+import dev.roomcast.core.ClusterBus.RemoteMembers;
 import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.Envelope;
 import dev.roomcast.core.EnvelopeCodec;
@@ -83,6 +85,8 @@ public final class Hub implements HubStats {
     private static final BroadcastResult NOBODY = new BroadcastResult(0, 0, 0, 0, 0, Optional.empty());
     /** Most members a {@code joined} reply lists; its {@code memberCount} always gives the total. */
     public static final int JOINED_MEMBER_LIMIT = 100;
+    /** Longest a join waits for a bus's list of the other nodes' members, should the bus not bound it itself. */
+    private static final Duration CLUSTER_PRESENCE_WAIT_LIMIT = Duration.ofSeconds(5);
 
     private enum State { RUNNING, SHUTTING_DOWN, STOPPED }
 
@@ -135,6 +139,7 @@ public final class Hub implements HubStats {
         this.lanes = new BroadcastLanes(config.workerCount(), config.jobQueueSize(), "roomcast-broadcast-");
         this.shardedInFlight = new Semaphore(config.jobQueueSize());
         bus.subscribe(this::deliverFromBus);
+        bus.subscribeDepartures(this::announceDeparted);
     }
 
     /** A hub with the in-process bus, no listeners and presence as configured. */
@@ -242,6 +247,9 @@ public final class Hub implements HubStats {
      * client that can read nothing before the member is in the room cannot race with the join, so
      * the join completes on the caller's thread. Called on a peer whose writer already runs, a
      * message the client publishes right after reading {@code joined} may miss it.
+     *
+     * <p>On a bus that {@link #joinsWaitForCluster spans nodes} an admitted join waits, bounded by the
+     * bus, for the other nodes' members to list in the reply: then never call it on an I/O thread.
      */
     public JoinResult tryJoinBeforeOpen(Peer peer, String roomName) {
         return tryJoinBeforeOpen(peer, roomName, RoomAccess.PUBLISH);
@@ -270,6 +278,8 @@ public final class Hub implements HubStats {
             Room room = rooms.computeIfAbsent(name, Room::new);
             JoinResult result;
             Frame duplicateReply = null;
+            List<RoomMember> duplicateList = null;
+            int duplicateCount = 0;
             room.lock().lock();
             try {
                 if (room.isDead()) {
@@ -279,9 +289,14 @@ public final class Hub implements HubStats {
                     // Already a member: only the access is decided again, and the request still gets its answer.
                     member.grant(name, access);
                     List<RoomMember> list = memberSample(room, null);
-                    Frame reply = codec.encode(joinedEvent(name, list, room.memberMap().size(), replyId));
-                    if (!peer.trySend(reply)) {
-                        duplicateReply = reply;
+                    if (bus.spansNodes()) {
+                        duplicateList = list; // answered below, once the other nodes' members are known
+                        duplicateCount = room.memberMap().size();
+                    } else {
+                        Frame reply = codec.encode(joinedEvent(name, list, room.memberMap().size(), replyId, RemoteMembers.NONE));
+                        if (!peer.trySend(reply)) {
+                            duplicateReply = reply;
+                        }
                     }
                     result = new JoinResult.Joined(name, list, true);
                 } else if (!member.joinBucket().tryAcquire()) {
@@ -304,11 +319,16 @@ public final class Hub implements HubStats {
             if (duplicateReply != null) {
                 peer.send(duplicateReply);
             }
+            if (duplicateList != null) {
+                peer.send(codec.encode(joinedEvent(name, duplicateList, duplicateCount, replyId, awaitRemoteMembers(name))));
+            }
             if (result == null) {
+                // Asked only once admitted, so refused joins never cost a Redis round trip.
+                RemoteMembers remote = awaitRemoteMembers(name);
                 // Before open, nothing queued for the peer can reach its client until we return, so no
                 // broadcast needs to be kept out from between the reply and the member becoming visible.
-                result = beforeOpen ? completeJoin(room, member, peer, replyId, access)
-                        : joinOnLane(room, member, peer, replyId, access);
+                result = beforeOpen ? completeJoin(room, member, peer, replyId, access, remote)
+                        : joinOnLane(room, member, peer, replyId, access, remote);
             }
             if (result instanceof JoinResult.Joined joined && !joined.alreadyMember()) {
                 listeners.forEach(l -> safely(() -> l.onJoined(peer, name)));
@@ -327,11 +347,12 @@ public final class Hub implements HubStats {
      * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads);
      * a virtual thread that finds the lane idle runs the step itself.
      */
-    private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access) {
+    private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
+                                  RemoteMembers remote) {
         CompletableFuture<JoinResult> done = new CompletableFuture<>();
         Runnable step = () -> {
             try {
-                done.complete(completeJoin(room, member, peer, replyId, access));
+                done.complete(completeJoin(room, member, peer, replyId, access, remote));
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e); // the joiner's thread must not wait forever for a failed step
                 throw e;
@@ -350,7 +371,8 @@ public final class Hub implements HubStats {
      * Queues the reply, then makes the member visible and announces it, all under the room's lock.
      * Runs on the room's lane, or on the caller's thread for a join before open.
      */
-    private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access) {
+    private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
+                                    RemoteMembers remote) {
         RoomName name = room.name();
         room.lock().lock();
         try {
@@ -366,7 +388,7 @@ public final class Hub implements HubStats {
             List<RoomMember> list = memberSample(room, member);
             // Nothing under this lock may wait (disconnects take it on I/O threads), so a joiner whose
             // queue is full right now is refused rather than waited for.
-            if (!peer.trySend(codec.encode(joinedEvent(name, list, room.memberMap().size() + 1, replyId)))) {
+            if (!peer.trySend(codec.encode(joinedEvent(name, list, room.memberMap().size() + 1, replyId, remote)))) {
                 return undoJoin(room, JoinResult.Reason.SEND_QUEUE_FULL);
             }
             if (!member.enter(name, access)) { // disconnected meanwhile: it would never leave this room
@@ -780,24 +802,101 @@ public final class Hub implements HubStats {
      * cluster bus the other nodes' members may be listening, so the event always goes out.
      */
     private boolean nobodyToTell(Room room, Optional<ConnectionId> excluded) {
-        if (!(bus instanceof InProcessClusterBus)) {
+        if (bus.spansNodes()) {
             return false;
         }
         int members = room.memberMap().size();
         return members == 0 || (members == 1 && excluded.isPresent() && room.memberMap().containsKey(excluded.get()));
     }
 
-    private Envelope joinedEvent(RoomName room, List<RoomMember> list, int memberCount, Optional<String> replyId) {
-        ObjectNode payload = codec.mapper().createObjectNode().put("memberCount", memberCount);
+    /**
+     * The {@code joined} reply: this node's {@code list} (of {@code memberCount} local members) and,
+     * on a bus that spans nodes, the other nodes' members ({@link #withRemoteMembers}).
+     */
+    private Envelope joinedEvent(RoomName room, List<RoomMember> list, int memberCount, Optional<String> replyId,
+                                 RemoteMembers remote) {
+        ObjectNode payload = codec.mapper().createObjectNode()
+                .put("memberCount", memberCount + remote.count());
         ArrayNode array = payload.putArray("members");
-        for (RoomMember m : list) {
+        for (RoomMember m : withRemoteMembers(list, remote)) {
             array.add(memberNode(m));
+        }
+        if (!remote.complete()) {
+            payload.put("partial", true); // the other nodes could not be asked: this node's members only
         }
         return Envelope.toRoom("joined", room, payload).withId(replyId);
     }
 
     private ObjectNode memberNode(RoomMember m) {
         return codec.mapper().createObjectNode().put("subject", m.subject()).put("connectionId", m.connectionId().value());
+    }
+
+    // ---- cluster presence ----------------------------------------------------------------------
+
+    /**
+     * The other nodes' members of {@code room} for a {@code joined} reply, or {@link RemoteMembers#NONE}
+     * on a single-node bus. Waits for the bus's answer, which the bus bounds itself (a Redis bus fails
+     * at once while Redis is unreachable, and after its presence read timeout otherwise);
+     * {@link #CLUSTER_PRESENCE_WAIT_LIMIT} only guards against a bus that breaks that promise. Runs on
+     * the joining thread, never on a lane or under a lock; see {@link #joinsWaitForCluster}.
+     */
+    private RemoteMembers awaitRemoteMembers(RoomName room) {
+        if (!bus.spansNodes()) {
+            return RemoteMembers.NONE;
+        }
+        try {
+            return bus.remoteMembers(room, JOINED_MEMBER_LIMIT).toCompletableFuture()
+                    .get(CLUSTER_PRESENCE_WAIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return RemoteMembers.UNAVAILABLE;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            return RemoteMembers.UNAVAILABLE;
+        }
+    }
+
+    /**
+     * {@code local} followed by the other nodes' members, up to {@link #JOINED_MEMBER_LIMIT} in all,
+     * sorted like the local ones; {@code local} itself when no other node has members.
+     */
+    private static List<RoomMember> withRemoteMembers(List<RoomMember> local, RemoteMembers remote) {
+        if (remote.sample().isEmpty()) {
+            return local;
+        }
+        List<RoomMember> all = new ArrayList<>(local);
+        for (RemoteMember m : remote.sample()) {
+            if (all.size() >= JOINED_MEMBER_LIMIT) {
+                break;
+            }
+            all.add(new RoomMember(m.subject(), m.connectionId()));
+        }
+        all.sort(MEMBER_ORDER);
+        return all;
+    }
+
+    /**
+     * Announces, to this node's members of {@code room}, a {@code presence} leave for each member of
+     * another node that the bus reports gone without a leave of its own (its node died or stopped).
+     * Delivered here only, on the room's lane like a relayed frame: every node announces to its own members.
+     */
+    private void announceDeparted(RoomName room, List<RemoteMember> gone) {
+        if (state != State.RUNNING || !presence.announces(room)) {
+            return;
+        }
+        for (RemoteMember m : gone) {
+            ObjectNode payload = codec.mapper().createObjectNode().put("event", "leave");
+            payload.set("member", memberNode(new RoomMember(m.subject(), m.connectionId())));
+            deliverFromBus(room, codec.encode(Envelope.toRoom("presence", room, payload)), Optional.empty());
+        }
+    }
+
+    /**
+     * Whether a join may wait for the cluster bus (a bus that spans nodes lists the other nodes'
+     * members in the {@code joined} reply): the transport must then not call {@link #tryJoinBeforeOpen}
+     * on an I/O thread. The wait is bounded by the bus's presence read timeout.
+     */
+    public boolean joinsWaitForCluster() {
+        return bus.spansNodes();
     }
 
     private static final Comparator<RoomMember> MEMBER_ORDER =
@@ -960,6 +1059,9 @@ public final class Hub implements HubStats {
                 state = State.SHUTTING_DOWN;
             }
         }
+        if (first) {
+            busSafely(bus::stopping); // the members closed from here on are announced by the other nodes
+        }
         if (!first) {
             awaitStopped(end);
             return new ShutdownResult(0, 0);
@@ -1039,6 +1141,7 @@ public final class Hub implements HubStats {
             }
             state = State.STOPPED;
         }
+        busSafely(bus::stopping);
         lanes.stop(1_000);
         CloseReason goingAway = CloseReason.of(CloseCode.GOING_AWAY, "server stopped");
         for (Member m : members.values()) {

@@ -3,6 +3,7 @@ package dev.roomcast.cluster.redis;
 import dev.roomcast.core.BroadcastResult;
 import dev.roomcast.core.BroadcastResult.Relay;
 import dev.roomcast.core.ClusterBus;
+import dev.roomcast.core.ClusterBus.RemoteMembers;
 import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.RoomName;
@@ -11,6 +12,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,10 +53,12 @@ import org.slf4j.LoggerFactory;
  * receives a message twice.
  *
  * <p><b>Presence.</b> Each node keeps, per room, a Redis hash of its members ({@code connection id →
- * subject}) that expires {@link RedisClusterConfig#presenceTtl} after the node's last heartbeat, and
- * adds its id to the room's set of nodes; {@link #members} reads them all. A node that dies leaves no
- * member behind for longer than that TTL. Presence <em>events</em> (join/leave) are room broadcasts of
- * the hub, so they reach every node like any message.
+ * subject}) and adds its id to the room's set of nodes, plus one liveness key that expires
+ * {@link RedisClusterConfig#presenceTtl} after the node's last heartbeat; {@link #members} reads every
+ * live node's hash. Presence <em>events</em> (join/leave) are room broadcasts of the hub, so they reach
+ * every node like any message; the members of a node that died or stopped are reported by each other
+ * node's {@link ClusterPresence} check, once, and announced by its hub as leaves. The {@code joined}
+ * reply lists the other nodes' members through {@link #remoteMembers}.
  *
  * <p><b>Guarantees.</b> Redis pub/sub delivers at most once: a frame published while a node is
  * disconnected from Redis never reaches that node. A publish that Redis did not take completes with
@@ -67,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * failed meanwhile) and writes every local member again.
  *
  * <p><b>States.</b> <em>open</em> ({@link #connect} returned: subscribed and heartbeating);
- * <em>closed</em> ({@link #close}: presence keys deleted, connections closed; publishes relay nothing).
+ * <em>stopping</em> ({@link #stopping}: leaves kept in Redis for the other nodes to announce);
+ * <em>closed</em> ({@link #close}: liveness key deleted, connections closed; publishes relay nothing).
  * Thread-safe.
  */
 public final class RedisClusterBus implements ClusterBus {
@@ -103,6 +109,13 @@ public final class RedisClusterBus implements ClusterBus {
     /** Whether the last relay attempt succeeded; only for logging a change once, not every failure. */
     private final AtomicBoolean relayHealthy = new AtomicBoolean(true);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Set once by {@link #stopping}: from then on leaves change only the local map, so the hashes keep
+     * the members this node closes while stopping, for the other nodes to announce when it closes.
+     */
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    /** Liveness, the dead-node check and the cluster-wide lists; created once connected. */
+    private final ClusterPresence clusterPresence;
 
     private final AtomicLong relayed = new AtomicLong();
     private final AtomicLong relayFailures = new AtomicLong();
@@ -144,6 +157,9 @@ public final class RedisClusterBus implements ClusterBus {
                 }
             });
             sub.sync().subscribe(channel);
+            // Alive before any of our members can appear in a room's node set.
+            cmd.sync().set(ClusterPresence.livenessKey(config, config.nodeId()), "1",
+                    SetArgs.Builder.px(config.presenceTtl().toMillis()));
         } catch (RedisException e) {
             closeQuietly(pub, cmd, sub);
             shutdownClient();
@@ -153,6 +169,7 @@ public final class RedisClusterBus implements ClusterBus {
         this.publisher = pub;
         this.commands = cmd;
         this.subscription = sub;
+        this.clusterPresence = new ClusterPresence(config, cmd);
         long period = config.heartbeat().toMillis();
         heartbeats.scheduleWithFixedDelay(this::heartbeatSafely, period, period, TimeUnit.MILLISECONDS);
     }
@@ -279,7 +296,7 @@ public final class RedisClusterBus implements ClusterBus {
             RedisAsyncCommands<String, String> redis = commands.async();
             String key = presenceKey(room, config.nodeId());
             String nodes = nodesKey(room);
-            long ttl = config.presenceTtl().toMillis();
+            long ttl = ClusterPresence.dataTtl(config).toMillis();
             watch(redis.hset(key, connection.value(), subject));
             watch(redis.pexpire(key, ttl));
             watch(redis.sadd(nodes, config.nodeId()));
@@ -304,8 +321,8 @@ public final class RedisClusterBus implements ClusterBus {
             if (last) {
                 localMembers.remove(room);
             }
-            if (closed.get()) {
-                return;
+            if (closed.get() || stopping.get()) {
+                return; // while stopping the hash keeps the member, for the other nodes to announce its leave
             }
             RedisAsyncCommands<String, String> redis = commands.async();
             if (last) {
@@ -322,38 +339,57 @@ public final class RedisClusterBus implements ClusterBus {
     }
 
     /**
-     * Every member of {@code room} on every node whose presence keys have not expired, sorted by
-     * subject, node and connection id. Asynchronous; fails when Redis is unreachable. Members of a
-     * node that died disappear within {@link RedisClusterConfig#presenceTtl}.
+     * Every member of {@code room} on every live node (one whose liveness key has not expired), sorted
+     * by subject, node and connection id. Asynchronous; fails when Redis is unreachable. Members of a
+     * node that died disappear within {@link RedisClusterConfig#presenceTtl}; those of a node that
+     * stopped, at once.
      */
     public CompletionStage<List<ClusterMember>> members(RoomName room) {
-        RedisAsyncCommands<String, String> redis = commands.async();
-        return redis.smembers(nodesKey(room)).toCompletableFuture().thenCompose(nodes -> {
-            List<CompletableFuture<List<ClusterMember>>> parts = new ArrayList<>();
-            for (String node : nodes) {
-                parts.add(redis.hgetall(presenceKey(room, node)).toCompletableFuture().thenApply(hash -> {
-                    if (hash.isEmpty()) {
-                        redis.srem(nodesKey(room), node); // its hash expired: a dead node, tidied lazily
-                    }
-                    List<ClusterMember> list = new ArrayList<>(hash.size());
-                    hash.forEach((connection, subject) -> list.add(new ClusterMember(node, connection, subject)));
-                    return list;
-                }));
-            }
-            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
-                List<ClusterMember> all = new ArrayList<>();
-                parts.forEach(p -> all.addAll(p.join()));
-                all.sort(Comparator.comparing(ClusterMember::subject).thenComparing(ClusterMember::nodeId)
-                        .thenComparing(ClusterMember::connectionId));
-                return all;
-            });
-        });
+        return clusterPresence.members(room);
+    }
+
+    // ---- cluster presence (ClusterPresence) ----------------------------------------------------
+
+    /** True: joins list the other nodes' members, read from Redis. */
+    @Override
+    public boolean spansNodes() {
+        return true;
+    }
+
+    /**
+     * Up to {@code limit} members of {@code room} on the other live nodes and their total; never
+     * waits, completes within {@link RedisClusterConfig#presenceReadTimeout} (with
+     * {@link RemoteMembers#UNAVAILABLE} when Redis does not answer).
+     */
+    @Override
+    public CompletionStage<RemoteMembers> remoteMembers(RoomName room, int limit) {
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(RemoteMembers.UNAVAILABLE);
+        }
+        return clusterPresence.remoteMembers(room, limit);
+    }
+
+    /** Sets who hears of the members of nodes that died or stopped; reported from the heartbeat thread. */
+    @Override
+    public void subscribeDepartures(DepartureSubscriber subscriber) {
+        clusterPresence.subscribe(Objects.requireNonNull(subscriber, "subscriber"));
+    }
+
+    /**
+     * From now on leaves are kept in Redis, and {@link #close} deletes only the liveness key: the other
+     * nodes then announce the leaves of every member this node had when it began to stop, at their
+     * next heartbeat, instead of each leave being lost (the hub announces none while stopping).
+     */
+    @Override
+    public void stopping() {
+        stopping.set(true);
     }
 
     private void watch(RedisFuture<?> command) {
         command.whenComplete((value, error) -> {
             if (error != null) {
                 presenceDirty.set(true);
+                clusterPresence.redisFailed();
             }
         });
     }
@@ -363,6 +399,7 @@ public final class RedisClusterBus implements ClusterBus {
             heartbeat();
         } catch (RuntimeException | InterruptedException e) {
             presenceDirty.set(true);
+            clusterPresence.redisFailed();
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -378,9 +415,22 @@ public final class RedisClusterBus implements ClusterBus {
         if (closed.get()) {
             return;
         }
-        long ttl = config.presenceTtl().toMillis();
+        long ttl = ClusterPresence.dataTtl(config).toMillis();
         RedisAsyncCommands<String, String> redis = commands.async();
-        if (!presenceDirty.get()) {
+        // First on the connection, so a room's node set never names us without our liveness key.
+        watch(clusterPresence.writeLiveness(redis));
+        try {
+            refreshPresence(redis, ttl);
+        } finally {
+            if (!stopping.get()) {
+                clusterPresence.check(Set.copyOf(localMembers.keySet()));
+            }
+        }
+    }
+
+    /** The heartbeat's presence part: refresh the TTLs, or rebuild every key when something was lost. */
+    private void refreshPresence(RedisAsyncCommands<String, String> redis, long ttl) throws InterruptedException {
+        if (!presenceDirty.get() || stopping.get()) {
             List<RedisFuture<Boolean>> refreshed = new ArrayList<>();
             presenceLock.lock();
             try {
@@ -397,8 +447,8 @@ public final class RedisClusterBus implements ClusterBus {
                     break;
                 }
             }
-            if (!presenceDirty.get()) {
-                return;
+            if (!presenceDirty.get() || stopping.get()) {
+                return; // stopping: a rebuild would drop the members closed meanwhile from the hash
             }
         }
         if (!"PONG".equals(await(redis.ping()))) {
@@ -435,16 +485,17 @@ public final class RedisClusterBus implements ClusterBus {
             return command.get(config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             presenceDirty.set(true);
+            clusterPresence.redisFailed();
             return null;
         }
     }
 
     private String presenceKey(RoomName room, String node) {
-        return config.prefix() + ":presence:" + room.value() + ":" + node;
+        return ClusterPresence.presenceKey(config, room, node);
     }
 
     private String nodesKey(RoomName room) {
-        return config.prefix() + ":presence-nodes:" + room.value();
+        return ClusterPresence.nodesKey(config, room);
     }
 
     // ---- introspection -------------------------------------------------------------------------
@@ -477,8 +528,9 @@ public final class RedisClusterBus implements ClusterBus {
     // ---- close ---------------------------------------------------------------------------------
 
     /**
-     * Stops the heartbeat, deletes this node's presence keys (waiting at most one command timeout,
-     * so its members vanish at once rather than after the TTL), and closes the connections. Idempotent.
+     * Stops the heartbeat, deletes this node's liveness key (waiting at most one command timeout, so
+     * its members vanish from every list at once rather than after the TTL, and the other nodes
+     * announce their leaves at their next heartbeat), and closes the connections. Idempotent.
      */
     @Override
     public void close() {
@@ -489,12 +541,11 @@ public final class RedisClusterBus implements ClusterBus {
         try {
             RedisAsyncCommands<String, String> redis = commands.async();
             List<RedisFuture<?>> deleted = new ArrayList<>();
+            // Our members leave every list now; the hashes stay (until they expire) for the other nodes
+            // to read whom to announce as left: nobody is left here to announce it.
+            deleted.add(clusterPresence.deleteLiveness(redis));
             presenceLock.lock();
             try {
-                for (RoomName room : localMembers.keySet()) {
-                    deleted.add(redis.del(presenceKey(room, config.nodeId())));
-                    deleted.add(redis.srem(nodesKey(room), config.nodeId()));
-                }
                 localMembers.clear();
             } finally {
                 presenceLock.unlock();
@@ -512,7 +563,7 @@ public final class RedisClusterBus implements ClusterBus {
     }
 
     /**
-     * Ends the bus as a killed process would: no heartbeat, connections dropped, presence keys left
+     * Ends the bus as a killed process would: no heartbeat, connections dropped, liveness and presence keys left
      * in Redis to expire. Package-private, for the tests of expiry.
      */
     void abandon() {

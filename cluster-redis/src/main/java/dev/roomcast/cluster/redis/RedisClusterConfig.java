@@ -16,16 +16,20 @@ import java.util.Objects;
  *                       default: 12 random hex digits, new for each start
  * @param prefix         the start of every key and channel, so several clusters can share one Redis;
  *                       default {@code roomcast}
- * @param presenceTtl    how long a node's presence keys outlive its last heartbeat: the members of a
+ * @param presenceTtl    how long a node's liveness key outlives its last heartbeat: the members of a
  *                       node that died vanish from {@link RedisClusterBus#members} after at most this
- *                       long; default 15 s
+ *                       long, and the other nodes announce their leaves at their next heartbeat after
+ *                       that; default 15 s
  * @param heartbeat      how often the node refreshes its presence keys, and how soon after Redis
  *                       returns it rebuilds them; must be below {@code presenceTtl}; default 5 s
  * @param commandTimeout longest wait for one Redis reply before the command counts as failed; default 2 s
  * @param reconnectDelay pause between attempts to reconnect to Redis; default 500 ms
+ * @param presenceReadTimeout longest a join waits for the other nodes' members to list in its {@code joined}
+ *                       reply; after it (or at once while Redis is unreachable) the reply lists this
+ *                       node's members only and says {@code partial}; default 500 ms
  */
 public record RedisClusterConfig(URI redisUri, String nodeId, String prefix, Duration presenceTtl, Duration heartbeat,
-                                 Duration commandTimeout, Duration reconnectDelay) {
+                                 Duration commandTimeout, Duration reconnectDelay, Duration presenceReadTimeout) {
 
     public RedisClusterConfig {
         Objects.requireNonNull(redisUri, "redisUri");
@@ -38,6 +42,7 @@ public record RedisClusterConfig(URI redisUri, String nodeId, String prefix, Dur
         requirePositive(heartbeat, "heartbeat");
         requirePositive(commandTimeout, "commandTimeout");
         requirePositive(reconnectDelay, "reconnectDelay");
+        requirePositive(presenceReadTimeout, "presenceReadTimeout");
         if (heartbeat.compareTo(presenceTtl) >= 0) {
             throw new IllegalArgumentException("heartbeat: expected less than presenceTtl (" + presenceTtl
                     + ") but was " + heartbeat);
@@ -57,7 +62,7 @@ public record RedisClusterConfig(URI redisUri, String nodeId, String prefix, Dur
     /** A builder starting from this configuration. */
     public Builder toBuilder() {
         return new Builder(redisUri).nodeId(nodeId).prefix(prefix).presenceTtl(presenceTtl).heartbeat(heartbeat)
-                .commandTimeout(commandTimeout).reconnectDelay(reconnectDelay);
+                .commandTimeout(commandTimeout).reconnectDelay(reconnectDelay).presenceReadTimeout(presenceReadTimeout);
     }
 
     /** Where Redis is, without any password the URI carries: for log lines and error messages. */
@@ -94,6 +99,7 @@ public record RedisClusterConfig(URI redisUri, String nodeId, String prefix, Dur
         private Duration heartbeat = Duration.ofSeconds(5);
         private Duration commandTimeout = Duration.ofSeconds(2);
         private Duration reconnectDelay = Duration.ofMillis(500);
+        private Duration presenceReadTimeout = Duration.ofMillis(500);
 
         private Builder(URI redisUri) {
             this.redisUri = redisUri;
@@ -111,7 +117,7 @@ public record RedisClusterConfig(URI redisUri, String nodeId, String prefix, Dur
             return this;
         }
 
-        /** Lifetime of presence keys without a heartbeat; default 15 s. */
+        /** Lifetime of the liveness key without a heartbeat (presence hashes live twice this); default 15 s. */
         public Builder presenceTtl(Duration value) {
             this.presenceTtl = value;
             return this;
@@ -135,9 +141,16 @@ public record RedisClusterConfig(URI redisUri, String nodeId, String prefix, Dur
             return this;
         }
 
+        /** Longest a join waits for the other nodes' members; default 500 ms. */
+        public Builder presenceReadTimeout(Duration value) {
+            this.presenceReadTimeout = value;
+            return this;
+        }
+
         /** The configuration; throws {@link IllegalArgumentException} naming the first invalid option. */
         public RedisClusterConfig build() {
-            return new RedisClusterConfig(redisUri, nodeId, prefix, presenceTtl, heartbeat, commandTimeout, reconnectDelay);
+            return new RedisClusterConfig(redisUri, nodeId, prefix, presenceTtl, heartbeat, commandTimeout, reconnectDelay,
+                    presenceReadTimeout);
         }
 
         private static String randomNodeId() {

@@ -51,4 +51,38 @@ class RedisClusterConfigTest {
 
         assertThat(first).hasSize(12).isNotEqualTo(second);
     }
+
+    @Test
+    void aPresenceReadTimeoutOfOneMillisecondIsAcceptedAndDefaultsTo500() {
+        RedisClusterConfig config = RedisClusterConfig.builder("redis://127.0.0.1:6380")
+                .presenceReadTimeout(Duration.ofMillis(1)).build();
+
+        assertThat(config.presenceReadTimeout()).isEqualTo(Duration.ofMillis(1));
+        assertThat(RedisClusterConfig.builder("redis://127.0.0.1:6380").build().presenceReadTimeout())
+                .isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void aPresenceReadTimeoutOfZeroIsRefused() {
+        assertThatThrownBy(() -> RedisClusterConfig.builder("redis://127.0.0.1:6380")
+                .presenceReadTimeout(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("presenceReadTimeout: expected a positive duration but was PT0S");
+    }
+
+    @Test
+    void presenceHashesOutliveTheLivenessKeySoTheSurvivorsCanReadWhomToAnnounce() {
+        RedisClusterConfig config = RedisClusterConfig.builder("redis://127.0.0.1:6380")
+                .presenceTtl(Duration.ofSeconds(3)).heartbeat(Duration.ofSeconds(1)).build();
+
+        assertThat(ClusterPresence.dataTtl(config)).isEqualTo(Duration.ofSeconds(6));
+    }
+
+    @Test
+    void toBuilderKeepsEveryOptionIncludingThePresenceReadTimeout() {
+        RedisClusterConfig config = RedisClusterConfig.builder("redis://127.0.0.1:6380").nodeId("n1")
+                .presenceReadTimeout(Duration.ofMillis(250)).build();
+
+        assertThat(config.toBuilder().build()).isEqualTo(config);
+    }
 }

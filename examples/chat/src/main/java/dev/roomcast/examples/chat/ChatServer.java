@@ -33,7 +33,9 @@ import java.util.Set;
  * {@code ROOMCAST_TRACING} ({@code logging} prints OpenTelemetry spans to the log; default {@code none}),
  * {@code ROOMCAST_QUERY_TOKEN} (accept {@code ?access_token=}, as the browser page sends it; default on in
  * development mode only), {@code ROOMCAST_INBOUND_RATE} (messages per second each connection may send, burst twice that; default
- * 100), {@code ROOMCAST_PUBLISHER_RATE} (the same for tokens with the role {@code publisher}; default: the
+ * 100), {@code ROOMCAST_PRESENCE_TTL_MILLIS} and {@code ROOMCAST_HEARTBEAT_MILLIS} (with
+ * {@code ROOMCAST_REDIS_URL}: the cluster's presence TTL and heartbeat, default 15,000 and 5,000),
+ * {@code ROOMCAST_PUBLISHER_RATE} (the same for tokens with the role {@code publisher}; default: the
  * inbound rate).
  * The browser page is served at {@code /} ({@link ChatPage}); the page's own origin is allowed.
  * Metrics are served at {@code /metrics}, health at {@code /health} and {@code /ready}.
@@ -99,7 +101,21 @@ public final class ChatServer {
             // One node of several: same service, the Redis cluster bus instead of the in-process one.
             RedisClusterConfig.Builder cluster = RedisClusterConfig.builder(redis.get());
             env.string("ROOMCAST_NODE_ID").ifPresent(cluster::nodeId);
-            RedisClusterConfig clusterConfig = cluster.build();
+            // The dead-node window (presence TTL + heartbeat, 20 s by default) is the operator's trade-off.
+            int ttlMillis = env.integer("ROOMCAST_PRESENCE_TTL_MILLIS", 0);
+            int heartbeatMillis = env.integer("ROOMCAST_HEARTBEAT_MILLIS", 0);
+            if (ttlMillis > 0) {
+                cluster.presenceTtl(Duration.ofMillis(ttlMillis));
+            }
+            if (heartbeatMillis > 0) {
+                cluster.heartbeat(Duration.ofMillis(heartbeatMillis));
+            }
+            RedisClusterConfig clusterConfig;
+            try {
+                clusterConfig = cluster.build();
+            } catch (IllegalArgumentException e) { // names the option and its bounds; holds no secret
+                throw new InvalidConfigException(List.of("ROOMCAST_PRESENCE_TTL_MILLIS/ROOMCAST_HEARTBEAT_MILLIS: " + e.getMessage()));
+            }
             server = ScaledChatServerComponent.create(config.build(), settings, tracing, clusterConfig).server().start();
             out.println("Cluster node '" + clusterConfig.nodeId() + "' on Redis at " + clusterConfig.redisAddress());
         } else {

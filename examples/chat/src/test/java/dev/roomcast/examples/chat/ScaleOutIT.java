@@ -9,7 +9,12 @@ import dev.roomcast.cluster.redis.RedisServer;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import dev.roomcast.transport.undertow.testing.TestClient;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,6 +46,7 @@ class ScaleOutIT {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<RoomcastServer> nodes = new ArrayList<>();
+    private final List<Process> processes = new ArrayList<>();
     private RedisServer redis;
 
     @BeforeEach
@@ -50,14 +56,25 @@ class ScaleOutIT {
 
     @AfterEach
     void stopAll() throws Exception {
+        processes.forEach(Process::destroyForcibly);
         nodes.forEach(RoomcastServer::stop);
         http.close();
         redis.close();
     }
 
     private RoomcastServer node(String nodeId) {
+        return node(nodeId, Map.of());
+    }
+
+    private Map<String, String> nodeEnvironment(String nodeId, Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of("ROOMCAST_PORT", "0", "ROOMCAST_TOKEN_SECRET", SECRET,
                 "ROOMCAST_REDIS_URL", redis.uri(), "ROOMCAST_NODE_ID", nodeId));
+        env.putAll(extra);
+        return env;
+    }
+
+    private RoomcastServer node(String nodeId, Map<String, String> extra) {
+        Map<String, String> env = nodeEnvironment(nodeId, extra);
         RoomcastServer server = ChatServer.start(new ConfigSources(env, Map.of()),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         nodes.add(server);
@@ -65,12 +82,59 @@ class ScaleOutIT {
     }
 
     private TestClient client(RoomcastServer node, String subject) {
-        String token = new TokenMinter(SECRET.getBytes(StandardCharsets.UTF_8))
-                .mint(subject, Optional.of(subject), Set.of(), Duration.ofMinutes(5));
-        TestClient client = TestClient.connect(http, URI.create(node.webSocketUri() + "?room=lobby"),
-                Map.of("Authorization", "Bearer " + token));
+        return client(node.webSocketUri(), subject);
+    }
+
+    private TestClient client(URI webSocketUri, String subject) {
+        TestClient client = connect(webSocketUri, subject);
         client.awaitType("joined");
         return client;
+    }
+
+    private TestClient connect(RoomcastServer node, String subject) {
+        return connect(node.webSocketUri(), subject);
+    }
+
+    private TestClient connect(URI webSocketUri, String subject) {
+        String token = new TokenMinter(SECRET.getBytes(StandardCharsets.UTF_8))
+                .mint(subject, Optional.of(subject), Set.of(), Duration.ofMinutes(5));
+        return TestClient.connect(http, URI.create(webSocketUri + "?room=lobby"),
+                Map.of("Authorization", "Bearer " + token));
+    }
+
+    /**
+     * A chat node in a JVM of its own (the test's class path, {@code ChatServer.main}), so that it can
+     * be killed with SIGKILL; returns its WebSocket URI, read from the line it prints when it listens.
+     */
+    private URI nodeProcess(String nodeId, Map<String, String> extra) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                ChatServer.class.getName()).redirectErrorStream(true);
+        builder.environment().putAll(nodeEnvironment(nodeId, extra));
+        Process process = builder.start();
+        processes.add(process);
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        // A JVM starts slowly on a loaded machine: the one wait here longer than 5 s, bounded by the read loop's count.
+        CompletableFuture<URI> listening = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (int i = 0; i < 10_000; i++) {
+                    String line = out.readLine();
+                    if (line == null) {
+                        break;
+                    }
+                    Matcher m = Pattern.compile("listening on (ws://\\S+)").matcher(line);
+                    if (m.find()) {
+                        return URI.create(m.group(1));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            throw new IllegalStateException("node " + nodeId + " ended before listening");
+        });
+        URI uri = listening.get(30, TimeUnit.SECONDS);
+        Thread.ofVirtual().start(() -> out.lines().forEach(line -> { })); // keep draining its output
+        return uri;
     }
 
     private static void publish(TestClient client, String text) {
@@ -102,6 +166,57 @@ class ScaleOutIT {
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("(?m)^roomcast_broadcast_relay_failed_total(?:\\{[^}]*})? ([0-9.eE+]+)$").matcher(body);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
+    void aNodeKilledWithSigkillHasItsMemberAnnouncedAsLeftOnceOnTheOtherNode() throws Exception {
+        Map<String, String> fast = Map.of("ROOMCAST_PRESENCE_TTL_MILLIS", "1500", "ROOMCAST_HEARTBEAT_MILLIS", "300");
+        RoomcastServer one = node("one", fast);
+        URI two = nodeProcess("two", fast);
+        TestClient alice = client(one, "alice");
+        TestClient bob = client(two, "bob");
+        JsonNode join = alice.awaitType("presence").path("payload");
+        assertThat(join.path("event").asText()).isEqualTo("join");
+        assertThat(join.path("member").path("subject").asText()).isEqualTo("bob");
+
+        ProcessHandle killed = processes.getFirst().toHandle();
+        killed.destroyForcibly(); // SIGKILL: no shutdown hook, no leave, its keys left in Redis
+        killed.onExit().get(5, TimeUnit.SECONDS);
+        long dead = System.nanoTime();
+
+        JsonNode leave = alice.awaitType("presence").path("payload");
+        assertThat(leave.path("event").asText()).isEqualTo("leave");
+        assertThat(leave.path("member").path("subject").asText()).isEqualTo("bob");
+        assertThat(Duration.ofNanos(System.nanoTime() - dead)).as("within the TTL and one heartbeat, plus slack")
+                .isLessThan(Duration.ofMillis(1_500 + 300 + 2_000));
+        alice.assertNoMoreMessages(Duration.ofSeconds(3)); // several more checks: announced once
+        JsonNode joined = connect(one, "carol").awaitType("joined").path("payload");
+        assertThat(joined.path("members").findValuesAsText("subject")).as("bob is gone from the cluster's list")
+                .containsExactly("alice", "carol");
+        assertThat(joined.path("memberCount").asInt()).isEqualTo(2);
+        bob.close();
+    }
+
+    @Test
+    void theJoinedReplyOnOneNodeListsTheMembersOfBothNodes() {
+        RoomcastServer one = node("one");
+        RoomcastServer two = node("two");
+        TestClient alice = client(one, "alice");
+        TestClient bob = client(two, "bob");
+        alice.awaitType("presence"); // bob is in node two's presence by now
+
+        TestClient carol = connect(one, "carol"); // joined at the upgrade (?room=lobby), then a join message
+        JsonNode atUpgrade = carol.awaitType("joined").path("payload");
+        carol.sendJson(Map.of("type", "join", "room", "lobby", "id", "again"));
+        JsonNode again = carol.awaitType("joined").path("payload");
+
+        for (JsonNode joined : List.of(atUpgrade, again)) {
+            assertThat(joined.path("memberCount").asInt()).isEqualTo(3);
+            assertThat(joined.path("members").findValuesAsText("subject")).containsExactly("alice", "bob", "carol");
+            assertThat(joined.has("partial")).isFalse();
+        }
+        bob.close();
+        alice.close();
     }
 
     @Test

@@ -110,7 +110,8 @@ public final class UpgradeGate {
     /** Whether {@link #admit} may block for this request: then it must not run on an I/O thread. */
     public boolean mayBlock(UpgradeRequestParser.Parsed request) {
         boolean tokenMayBlock = request.token().isPresent() && tokens.isPresent() && tokens.get().mayBlock();
-        boolean roomsMayBlock = !request.rooms().isEmpty() && roomAuthorizer.mayBlock();
+        // A cluster bus answers a join with the other nodes' members, read from Redis: worth a virtual thread.
+        boolean roomsMayBlock = !request.rooms().isEmpty() && (roomAuthorizer.mayBlock() || hub.joinsWaitForCluster());
         return tokenMayBlock || roomsMayBlock;
     }
 
