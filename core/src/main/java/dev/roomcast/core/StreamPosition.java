@@ -1,6 +1,8 @@
 package dev.roomcast.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A place in a room's history: the {@code offset} of a message (1 for the room's first, each next one
@@ -30,6 +32,27 @@ public record StreamPosition(long offset, String epoch) {
     /** The position at {@code offset} of {@code epoch}. */
     public static StreamPosition of(long offset, String epoch) {
         return new StreamPosition(offset, epoch);
+    }
+
+    /**
+     * The {@code since} of a {@code join} payload ({@code {"since":{"offset":12,"epoch":"9f3c…"}}}):
+     * empty when there is none (or it is null); throws {@link RoomcastException} with
+     * {@link ErrorCode#INVALID_PAYLOAD} when it is not an object with a whole {@code offset} of at least
+     * 0 and a valid {@code epoch}, so the client hears why instead of silently not recovering.
+     */
+    public static Optional<StreamPosition> sinceOf(JsonNode joinPayload) {
+        JsonNode since = joinPayload == null ? null : joinPayload.get("since");
+        if (since == null || since.isNull()) {
+            return Optional.empty();
+        }
+        JsonNode offset = since.get("offset");
+        JsonNode epoch = since.get("epoch");
+        if (!since.isObject() || offset == null || !offset.canConvertToExactIntegral() || !offset.canConvertToLong()
+                || offset.asLong() < 0 || epoch == null || !epoch.isTextual() || !isValidEpoch(epoch.textValue())) {
+            throw new RoomcastException(ErrorCode.INVALID_PAYLOAD,
+                    "join: expected since to be {offset: a whole number >= 0, epoch: a string} but it was not");
+        }
+        return Optional.of(new StreamPosition(offset.asLong(), epoch.textValue()));
     }
 
     /** Whether {@code epoch} is acceptable as an epoch (a client's {@code since} is checked with this). */

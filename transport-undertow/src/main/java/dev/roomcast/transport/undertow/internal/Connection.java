@@ -24,6 +24,7 @@ import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastException;
 import dev.roomcast.core.SendBehavior;
 import dev.roomcast.core.SendResult;
+import dev.roomcast.core.StreamPosition;
 import dev.roomcast.core.WriterThread;
 import dev.roomcast.core.WriteRecord;
 import dev.roomcast.hub.Hub;
@@ -578,7 +579,9 @@ public final class Connection implements Peer {
             log.info("connection {} refused room {}: {}", id, room, denied.reason());
             throw new RoomcastException(denied.code(), "room refused");
         }
-        if (services.hub().tryJoin(this, room, envelope.id()) instanceof JoinResult.Refused refused) {
+        // A reconnecting client's last position in a room with a history: what it missed comes after the reply.
+        Optional<StreamPosition> since = StreamPosition.sinceOf(envelope.payload());
+        if (services.hub().tryJoin(this, room, envelope.id(), since) instanceof JoinResult.Refused refused) {
             throw new RoomcastException(refused.code(), "join refused: " + refused.reason());
         }
     }
