@@ -1001,11 +1001,27 @@ public final class Hub implements HubStats {
             return r;
         }
 
-        /** On the lane: whether this node has delivered exactly up to {@link #latest}; records what it has. */
+        /**
+         * On the lane: whether the join completes now, that is this node has delivered exactly up to
+         * {@link #latest} (or the join was forced); records what it has. On completing, the reply's
+         * position becomes where live delivery to the joiner starts whenever that is known, and a
+         * forced join that this node's deliveries overtook is not recovered (those messages went by).
+         */
         boolean inStepWith(StreamPosition delivered) {
             seen = delivered;
             // Nothing delivered here yet, or in another epoch (the history was lost since): nothing to meet.
-            return forced || delivered == null || !delivered.sameEpoch(latest) || delivered.offset() == latest.offset();
+            boolean comparable = delivered != null && latest != null && delivered.sameEpoch(latest);
+            if (!forced && comparable && delivered.offset() != latest.offset()) {
+                return false;
+            }
+            if (comparable && delivered.offset() > latest.offset()) {
+                recovered = false;
+                missed.clear();
+            }
+            if (comparable && !recovered) {
+                latest = delivered; // live messages after it still reach the joiner: the client must accept them
+            }
+            return true;
         }
 
         StreamPosition seen() {
