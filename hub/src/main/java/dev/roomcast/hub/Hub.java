@@ -359,7 +359,8 @@ public final class Hub implements HubStats {
      * room in between: every earlier broadcast went out without the joiner, every later one reaches it
      * after its reply. So a client that has read {@code joined} receives everything published after.
      * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads);
-     * a virtual thread that finds the lane idle runs the step itself.
+     * a virtual thread that finds the lane idle runs the step itself. Null only for a {@code recovery}
+     * whose step found this node not yet in step with its history read (the join is still pending).
      */
     private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId, Recovery recovery) {
         CompletableFuture<JoinResult> done = new CompletableFuture<>();
