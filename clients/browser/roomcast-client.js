@@ -56,6 +56,11 @@ export class RoomcastError extends Error {
   }
 }
 
+/** Whether `value` is a plain object, so `since` can be added to a join payload without changing its meaning. */
+function isPlainObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /** Close codes after which reconnecting as before would end the same way (protocol page, "Reconnect or stop"). */
 export const TERMINAL_CLOSE_CODES = Object.freeze([1000, 1002, 1003, 1007, 1008, 1009]);
 
@@ -102,6 +107,11 @@ export class RoomcastClient {
     this._reconnectHintAt = null; // epoch ms from the last `shutdown` event
     /** Rooms the caller wants, in join order, with their join payload; re-joined on every socket. @type {Map<string, any>} */
     this._rooms = new Map();
+    /**
+     * History rooms: the last `{offset, epoch}` received per room, sent as `since` when the room is
+     * re-joined, so the server sends what was missed. @type {Map<string, {offset: number, epoch: string}>}
+     */
+    this._positions = new Map();
     /** id -> {resolve, reject, room, kind, timer} @type {Map<string, any>} */
     this._pending = new Map();
     /** Messages waiting for a socket: {frame, resolve, reject}. */
@@ -120,6 +130,17 @@ export class RoomcastClient {
   /** The rooms this client joins on every (re)connect. */
   get rooms() {
     return [...this._rooms.keys()];
+  }
+
+  /**
+   * The `{offset, epoch}` of the last message received in `room` (or of its `joined` reply), when the
+   * room keeps a history on the server; the next re-join passes it as `since`. Undefined otherwise.
+   * @param {string} room
+   * @returns {{offset: number, epoch: string} | undefined}
+   */
+  position(room) {
+    const p = this._positions.get(room);
+    return p && { ...p };
   }
 
   /**
@@ -181,7 +202,9 @@ export class RoomcastClient {
 
   /**
    * Joins `room` now and after every reconnect. Resolves with the `joined` payload
-   * (`{memberCount, members}`); rejects with the server's error (e.g. ROOM_FORBIDDEN: the room is then
+   * (`{memberCount, members}`; in a room with a history also `offset`, `epoch`, and on a re-join
+   * `recovered`: every `joined` event reaches `on('joined')`, so a re-join that says `recovered: false`
+   * tells the application that messages were lost and the room's state should be reloaded); rejects with the server's error (e.g. ROOM_FORBIDDEN: the room is then
    * not re-joined). While disconnected, it resolves once a socket is open and the room is joined.
    * `payload` goes with every join of this room, e.g. `{password}` for a password-protected room.
    * @param {string} room
@@ -202,6 +225,7 @@ export class RoomcastClient {
   leave(room) {
     if (this._state === 'closed') return Promise.reject(new RoomcastError('CLOSED', 'client is closed'));
     this._rooms.delete(room);
+    this._positions.delete(room);
     for (const [id, p] of this._pending) {
       if (p.kind === 'join' && p.room === room) this._settle(id, new RoomcastError('LEFT', `left ${room} before it was joined`));
     }
@@ -296,7 +320,12 @@ export class RoomcastClient {
     p.timer = setTimeout(() => this._settle(id, new RoomcastError('TIMEOUT', `no reply to ${p.kind} ${p.room} in ${this._requestTimeoutMs} ms`)),
       this._requestTimeoutMs);
     const envelope = { type: p.kind, room: p.room, id };
-    if (p.kind === 'join' && this._rooms.get(p.room) !== undefined) envelope.payload = this._rooms.get(p.room);
+    if (p.kind === 'join') {
+      const payload = this._rooms.get(p.room);
+      const since = this._positions.get(p.room);
+      if (since && (payload === undefined || isPlainObject(payload))) envelope.payload = { ...payload, since: { ...since } };
+      else if (payload !== undefined) envelope.payload = payload;
+    }
     this._socket.send(JSON.stringify(envelope));
   }
 
@@ -380,6 +409,18 @@ export class RoomcastClient {
 
   _dispatch(event) {
     const id = event.id;
+    if (typeof event.room === 'string' && Number.isInteger(event.offset) && typeof event.epoch === 'string') {
+      const last = this._positions.get(event.room);
+      if (last && last.epoch === event.epoch && event.offset <= last.offset) return; // seen already
+      this._positions.set(event.room, { offset: event.offset, epoch: event.epoch });
+    }
+    if (event.type === 'joined' && typeof event.room === 'string') {
+      const p = event.payload;
+      // Recovered: the missed messages follow and move the position; otherwise live ones start after it.
+      if (p && Number.isInteger(p.offset) && typeof p.epoch === 'string' && p.recovered !== true) {
+        this._positions.set(event.room, { offset: p.offset, epoch: p.epoch });
+      }
+    }
     if (event.type === 'joined' || event.type === 'left') {
       if (id !== undefined && this._pending.has(id)) this._settle(id, null, event.payload);
     } else if (event.type === 'error' && id !== undefined && this._pending.has(id)) {

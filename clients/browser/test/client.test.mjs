@@ -136,6 +136,49 @@ test('close() ends the client: state closed, pending joins reject, nothing recon
   await assert.rejects(client.connect(), (e) => e.code === 'CLOSED');
 });
 
+test('after a dropped connection the client re-joins a history room with since and receives what it missed, in order', async () => {
+  // The chat keeps a history for room t-history (BrowserClientNodeIT sets ROOMCAST_HISTORY_ROOMS).
+  const sockets = [];
+  class TrackedWebSocket extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      sockets.push(this);
+    }
+  }
+  // A fixed 1 s backoff: bob's messages are handled before alice is back.
+  const alice = tracked(clientFor('alice', { WebSocket: TrackedWebSocket, random: () => 0.999, reconnect: { minDelayMs: 1000 } }));
+  const bob = tracked(clientFor('bob'));
+  await alice.connect();
+  await bob.connect();
+  const first = await alice.join('t-history');
+  assert.ok(Number.isInteger(first.offset), 'a history room states its position');
+  assert.equal(first.recovered, undefined, 'a first join recovers nothing');
+  await bob.join('t-history');
+  const one = nextEvent(alice, 'message', (e) => e.payload?.text === 'one');
+  await bob.publish('t-history', { text: 'one' });
+  assert.equal((await one).offset, first.offset + 1);
+  assert.deepEqual(alice.position('t-history'), { offset: first.offset + 1, epoch: first.epoch });
+
+  const lost = nextState(alice, 'reconnecting');
+  sockets.at(-1).terminate(); // the network drops: no close frame, the client sees 1006
+  await lost;
+  const bobSawThree = nextEvent(bob, 'message', (e) => e.payload?.text === 'three');
+  await bob.publish('t-history', { text: 'two' });
+  await bob.publish('t-history', { text: 'three' });
+  await bobSawThree;
+
+  const received = [];
+  const off = alice.on('message', (e) => { if (e.room === 't-history') received.push(`${e.payload.text}@${e.offset}`); });
+  const rejoined = await nextEvent(alice, 'joined', (e) => e.room === 't-history');
+  assert.equal(rejoined.payload.recovered, true, 'the re-join passed since and the server recovered');
+  const four = nextEvent(alice, 'message', (e) => e.payload?.text === 'four');
+  await bob.publish('t-history', { text: 'four' });
+  await four;
+  off();
+  assert.deepEqual(received, [`two@${first.offset + 2}`, `three@${first.offset + 3}`, `four@${first.offset + 4}`]);
+  assert.deepEqual(alice.position('t-history'), { offset: first.offset + 4, epoch: first.epoch });
+});
+
 test('after a server restart the client reconnects after the shutdown hint, asks for a new token and re-joins its rooms',
   { skip: CONTROL_URL ? false : 'needs ROOMCAST_CONTROL_URL (BrowserClientNodeIT)' }, async () => {
     let tokens = 0;

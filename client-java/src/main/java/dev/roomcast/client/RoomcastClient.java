@@ -6,6 +6,7 @@ import dev.roomcast.core.Clock;
 import dev.roomcast.core.Envelope;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.RoomName;
+import dev.roomcast.core.StreamPosition;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -40,6 +41,13 @@ import java.util.random.RandomGenerator;
  * {@link #publish} and application events, each answered by a {@link CompletionStage} correlated by
  * {@code id}; server events dispatched through an explicit {@link ClientRouter}; reconnects with
  * {@link Backoff} and rejoins its rooms.
+ *
+ * <p>History rooms: the client remembers, per room, the {@code offset} and {@code epoch} of the last
+ * message it received ({@link #position}) and rejoins after a reconnect with {@code since} set to it, so
+ * the server sends what it missed before anything new. The {@code joined} reply of that rejoin (which the
+ * router receives like every event) says {@code recovered: true|false}: false means messages were lost
+ * (the history no longer holds them, or it was reset) and the application should reload the room's state.
+ * A message at or before the remembered offset of the same epoch is dropped, never delivered twice.
  *
  * <p>States (see {@link ClientState}): {@link #connect()} → {@code CONNECTING} → {@code OPEN}; a lost
  * connection that may be retried → {@code RECONNECTING} → (after a backoff with full jitter, or the server's
@@ -103,6 +111,8 @@ public final class RoomcastClient implements AutoCloseable {
     private final Map<String, Request> requests = new HashMap<>();
     /** Guarded by {@link #lock}: rooms this client is in (joined and not left), with the password used. */
     private final Map<String, Optional<String>> rooms = new LinkedHashMap<>();
+    /** Guarded by {@link #lock}: the last position seen per history room, sent as {@code since} on rejoin. */
+    private final Map<String, StreamPosition> positions = new HashMap<>();
     /** Guarded by {@link #lock}: failed attempts since the last open. */
     private int attempts;
     /** Guarded by {@link #lock}: the server's reconnect hint as a {@link Clock#nanoTime()} deadline, if one came. */
@@ -193,6 +203,19 @@ public final class RoomcastClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The offset and epoch of the last message received in {@code room} (or of the {@code joined}
+     * reply), if the room keeps a history; what the next rejoin passes as {@code since}.
+     */
+    public Optional<StreamPosition> position(String room) {
+        lock.lock();
+        try {
+            return Optional.ofNullable(positions.get(room));
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- send --------------------------------------------------------------------------------
 
     /** Joins {@code room}; completes with the {@code joined} reply (its payload lists the members). */
@@ -275,7 +298,17 @@ public final class RoomcastClient implements AutoCloseable {
     // ---- internals: requests -------------------------------------------------------------------
 
     private Envelope joinEnvelope(RoomName room, Optional<String> password) {
-        JsonNode payload = password.<JsonNode>map(p -> codec.mapper().createObjectNode().put("password", p)).orElse(null);
+        return joinEnvelope(room, password, Optional.empty());
+    }
+
+    /** A join, with {@code since} for a rejoin of a history room whose last position the client knows. */
+    private Envelope joinEnvelope(RoomName room, Optional<String> password, Optional<StreamPosition> since) {
+        if (password.isEmpty() && since.isEmpty()) {
+            return Envelope.toRoom("join", room, null);
+        }
+        var payload = codec.mapper().createObjectNode();
+        password.ifPresent(p -> payload.put("password", p));
+        since.ifPresent(p -> payload.putObject("since").put("offset", p.offset()).put("epoch", p.epoch()));
         return Envelope.toRoom("join", room, payload);
     }
 
@@ -492,14 +525,14 @@ public final class RoomcastClient implements AutoCloseable {
             Request r = new Request("r" + (++nextId), Kind.REJOIN, room, password);
             requests.put(r.id, r);
             r.timeout = scheduler.schedule(replyTimeout, () -> timedOut(r));
-            outbox.addFirst(new Outgoing(codec.encode(joinEnvelope(RoomName.of(room), password)
-                    .withId(Optional.of(r.id))).text(), r));
+            outbox.addFirst(new Outgoing(codec.encode(joinEnvelope(RoomName.of(room), password,
+                    Optional.ofNullable(positions.get(room))).withId(Optional.of(r.id))).text(), r));
         }
     }
 
     // ---- internals: receiving ------------------------------------------------------------------
 
-    private void received(int gen, Envelope envelope) {
+    private void received(int gen, Envelope envelope, Optional<StreamPosition> position) {
         List<Runnable> after = new ArrayList<>();
         boolean internal = false;
         Disconnect rejoinRefused = null;
@@ -509,6 +542,9 @@ public final class RoomcastClient implements AutoCloseable {
                 return;
             }
             Optional<String> id = envelope.id();
+            if (position.isPresent() && envelope.room().isPresent() && !trackPositionLocked(envelope.room().get(), position.get())) {
+                return; // seen already: a duplicate the server let through (see joinWithHistory on the server)
+            }
             if (envelope.type().equals("shutdown")) {
                 JsonNode hint = envelope.payload().get("reconnectAfterMs");
                 if (hint != null && hint.canConvertToLong() && hint.asLong() >= 0) {
@@ -540,8 +576,10 @@ public final class RoomcastClient implements AutoCloseable {
                 } else {
                     if ((r.kind == Kind.JOIN || r.kind == Kind.REJOIN) && envelope.type().equals("joined")) {
                         rooms.put(r.room, r.password);
+                        joinedPositionLocked(r.room, envelope.payload());
                     } else if (r.kind == Kind.LEAVE && envelope.type().equals("left")) {
                         rooms.remove(r.room);
+                        positions.remove(r.room);
                     }
                     completeLocked(r, envelope, after);
                 }
@@ -560,6 +598,30 @@ public final class RoomcastClient implements AutoCloseable {
         if (rejoinRefused != null) {
             dropConnection(gen, rejoinRefused);
         }
+    }
+
+    /** Records a history message's position; false when it is not after the last one of the same epoch. */
+    private boolean trackPositionLocked(String room, StreamPosition position) {
+        StreamPosition last = positions.get(room);
+        if (last != null && last.sameEpoch(position) && position.offset() <= last.offset()) {
+            return false;
+        }
+        positions.put(room, position);
+        return true;
+    }
+
+    /**
+     * A {@code joined} reply's position: when it recovered, the missed messages follow and advance the
+     * position themselves; otherwise live messages start after the position it states.
+     */
+    private void joinedPositionLocked(String room, JsonNode payload) {
+        JsonNode offset = payload == null ? null : payload.get("offset");
+        JsonNode epoch = payload == null ? null : payload.get("epoch");
+        if (offset == null || !offset.canConvertToExactIntegral() || epoch == null || !epoch.isTextual()
+                || !StreamPosition.isValidEpoch(epoch.textValue()) || payload.path("recovered").asBoolean(false)) {
+            return;
+        }
+        positions.put(room, StreamPosition.of(Math.max(0, offset.asLong()), epoch.textValue()));
     }
 
     /** Ends the current connection on the client's own decision, then reconnects or closes as {@code why} says. */
@@ -667,8 +729,8 @@ public final class RoomcastClient implements AutoCloseable {
                 if (last) {
                     String frame = partial.toString();
                     partial.setLength(0);
-                    for (Envelope envelope : ServerEnvelopes.decodeFrame(codec, frame)) {
-                        received(gen, envelope);
+                    for (ServerEnvelopes.Received r : ServerEnvelopes.decodeFrameWithPositions(codec, frame)) {
+                        received(gen, r.envelope(), r.position());
                     }
                 }
             } finally {

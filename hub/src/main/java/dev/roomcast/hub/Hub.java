@@ -14,14 +14,17 @@ import dev.roomcast.core.Envelope;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.ErrorCode;
 import dev.roomcast.core.Frame;
+import dev.roomcast.core.HistoryRead;
 import dev.roomcast.core.HubListener;
 import dev.roomcast.core.HubStats;
 import dev.roomcast.core.Peer;
 import dev.roomcast.core.RoomAccess;
+import dev.roomcast.core.RoomHistory;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.SendBehavior;
 import dev.roomcast.core.SendResult;
+import dev.roomcast.core.StreamPosition;
 import dev.roomcast.core.CloseCode;
 import dev.roomcast.core.CloseReason;
 import dev.roomcast.hub.internal.BroadcastLanes;
@@ -41,6 +44,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,6 +89,10 @@ public final class Hub implements HubStats {
      */
     public static final int SHARDED_FANOUT_MIN_MEMBERS = 32;
     private static final BroadcastResult NOBODY = new BroadcastResult(0, 0, 0, 0, 0, Optional.empty());
+    /** Longest a join into a history room waits for the history (both reads, and for this node to catch up). */
+    public static final Duration HISTORY_WAIT = Duration.ofSeconds(5);
+    /** Most rounds a recovering join makes to bring its history read and this node's deliveries in step. */
+    private static final int HISTORY_ROUNDS = 50;
     /** Most members a {@code joined} reply lists; its {@code memberCount} always gives the total. */
     public static final int JOINED_MEMBER_LIMIT = 100;
     /** Longest a join waits for a bus's list of the other nodes' members, should the bus not bound it itself. */
@@ -95,6 +105,14 @@ public final class Hub implements HubStats {
     private final Clock clock;
     private final List<HubListener> listeners;
     private final ClusterBus bus;
+    /** The history of the rooms that keep one, or null: then every room broadcast takes the bus. */
+    private final RoomHistory history;
+    /**
+     * The last history position delivered on this node, per history room (bounded by the rooms the
+     * history keeps); written on the room's lane only, so a recovering join on the lane sees exactly
+     * which offsets its live delivery will start after.
+     */
+    private final ConcurrentHashMap<RoomName, StreamPosition> deliveredPositions = new ConcurrentHashMap<>();
     private final PresencePolicy presence;
     private final BroadcastLanes lanes;
     /**
@@ -130,6 +148,17 @@ public final class Hub implements HubStats {
      */
     public Hub(RoomcastConfig config, EnvelopeCodec codec, Clock clock, Collection<HubListener> listeners,
                ClusterBus bus, PresencePolicy presence) {
+        this(config, codec, clock, listeners, bus, presence, Optional.empty());
+    }
+
+    /**
+     * Creates a running hub whose history rooms (those {@code history} keeps) broadcast through the
+     * history instead of the bus: their messages carry a room offset and epoch, and a join may recover
+     * what a client missed ({@link #tryJoin(Peer, String, Optional, RoomAccess, Optional)}).
+     */
+    public Hub(RoomcastConfig config, EnvelopeCodec codec, Clock clock, Collection<HubListener> listeners,
+               ClusterBus bus, PresencePolicy presence, Optional<RoomHistory> history) {
+        this.history = history.orElse(null);
         this.config = Objects.requireNonNull(config, "config");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -140,6 +169,9 @@ public final class Hub implements HubStats {
         this.shardedInFlight = new Semaphore(config.jobQueueSize());
         bus.subscribe(this::deliverFromBus);
         bus.subscribeDepartures(this::announceDeparted);
+        if (this.history != null) {
+            this.history.subscribe(this::deliverFromHistory);
+        }
     }
 
     /** A hub with the in-process bus, no listeners and presence as configured. */
@@ -218,7 +250,7 @@ public final class Hub implements HubStats {
      * the upgrade's joins, which need not); never call it from an I/O thread.
      */
     public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId) {
-        return tryJoin(peer, roomName, replyId, RoomAccess.PUBLISH);
+        return tryJoin(peer, roomName, replyId, RoomAccess.PUBLISH, Optional.empty());
     }
 
     /**
@@ -229,7 +261,27 @@ public final class Hub implements HubStats {
      * leaves takes it along; {@link #mayPublish} reads it.
      */
     public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId, RoomAccess access) {
-        return join(peer, roomName, replyId, false, Objects.requireNonNull(access, "access"));
+        return tryJoin(peer, roomName, replyId, access, Optional.empty());
+    }
+
+    /**
+     * {@link #tryJoin(Peer, String, Optional)} that recovers, in a room with a history, the
+     * messages a reconnecting client missed after {@code since} (its last offset and epoch). The
+     * {@code joined} reply then carries the room's {@code offset} and {@code epoch} and, when
+     * {@code since} is given, {@code recovered: true|false}; the missed messages follow it in order,
+     * before any live one, with no gap and no duplicate. Not recovered: the epoch changed, a missed
+     * message left the history, more were missed than the send queue holds, or the history could not
+     * be read (then the reply carries no position). In other rooms {@code since} is ignored. Blocks the
+     * calling thread for the history read too (at most {@link #HISTORY_WAIT}): never call it from an I/O thread.
+     */
+    public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId, Optional<StreamPosition> since) {
+        return tryJoin(peer, roomName, replyId, RoomAccess.PUBLISH, since);
+    }
+
+    /** {@link #tryJoin(Peer, String, Optional, Optional)} with the member's {@link RoomAccess}: what a transport calls. */
+    public JoinResult tryJoin(Peer peer, String roomName, Optional<String> replyId, RoomAccess access,
+                              Optional<StreamPosition> since) {
+        return join(peer, roomName, replyId, false, Objects.requireNonNull(access, "access"), since);
     }
 
     /**
@@ -257,11 +309,12 @@ public final class Hub implements HubStats {
 
     /** {@link #tryJoinBeforeOpen(Peer, String)} with the member's {@link RoomAccess}, as {@link #tryJoin(Peer, String, Optional, RoomAccess)}. */
     public JoinResult tryJoinBeforeOpen(Peer peer, String roomName, RoomAccess access) {
-        return join(peer, roomName, Optional.empty(), true, Objects.requireNonNull(access, "access"));
+        return join(peer, roomName, Optional.empty(), true, Objects.requireNonNull(access, "access"), Optional.empty());
     }
 
     /** {@link #tryJoin} and {@link #tryJoinBeforeOpen}; {@code beforeOpen} completes an admitted join here, not on the lane. */
-    private JoinResult join(Peer peer, String roomName, Optional<String> replyId, boolean beforeOpen, RoomAccess access) {
+    private JoinResult join(Peer peer, String roomName, Optional<String> replyId, boolean beforeOpen, RoomAccess access,
+                            Optional<StreamPosition> since) {
         if (state != State.RUNNING) {
             return refused(peer, null, JoinResult.Reason.STOPPED);
         }
@@ -327,8 +380,13 @@ public final class Hub implements HubStats {
                 RemoteMembers remote = awaitRemoteMembers(name);
                 // Before open, nothing queued for the peer can reach its client until we return, so no
                 // broadcast needs to be kept out from between the reply and the member becoming visible.
-                result = beforeOpen ? completeJoin(room, member, peer, replyId, access, remote)
-                        : joinOnLane(room, member, peer, replyId, access, remote);
+                if (beforeOpen) {
+                    result = completeJoin(room, member, peer, replyId, access, remote, null);
+                } else if (history != null && history.keeps(name)) {
+                    result = joinWithHistory(room, member, peer, replyId, access, remote, since);
+                } else {
+                    result = joinOnLane(room, member, peer, replyId, access, remote, null);
+                }
             }
             if (result instanceof JoinResult.Joined joined && !joined.alreadyMember()) {
                 listeners.forEach(l -> safely(() -> l.onJoined(peer, name)));
@@ -345,14 +403,15 @@ public final class Hub implements HubStats {
      * room in between: every earlier broadcast went out without the joiner, every later one reaches it
      * after its reply. So a client that has read {@code joined} receives everything published after.
      * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads);
-     * a virtual thread that finds the lane idle runs the step itself.
+     * a virtual thread that finds the lane idle runs the step itself. Null only for a {@code recovery}
+     * whose step found this node not yet in step with its history read (the join is still pending).
      */
     private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
-                                  RemoteMembers remote) {
+                                  RemoteMembers remote, Recovery recovery) {
         CompletableFuture<JoinResult> done = new CompletableFuture<>();
         Runnable step = () -> {
             try {
-                done.complete(completeJoin(room, member, peer, replyId, access, remote));
+                done.complete(completeJoin(room, member, peer, replyId, access, remote, recovery));
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e); // the joiner's thread must not wait forever for a failed step
                 throw e;
@@ -369,13 +428,18 @@ public final class Hub implements HubStats {
 
     /**
      * Queues the reply, then makes the member visible and announces it, all under the room's lock.
-     * Runs on the room's lane, or on the caller's thread for a join before open.
+     * Runs on the room's lane, or on the caller's thread for a join before open. With a {@code recovery}
+     * (a history room), returns null instead, the join still pending, while this node's delivered
+     * position differs from the one the recovery read up to ({@link #joinWithHistory} then closes the gap).
      */
     private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
-                                    RemoteMembers remote) {
+                                    RemoteMembers remote, Recovery recovery) {
         RoomName name = room.name();
         room.lock().lock();
         try {
+            if (recovery != null && state == State.RUNNING && !recovery.inStepWith(deliveredPositions.get(name))) {
+                return null;
+            }
             room.removePendingJoin();
             if (state != State.RUNNING) {
                 return undoJoin(room, JoinResult.Reason.STOPPED);
@@ -388,7 +452,16 @@ public final class Hub implements HubStats {
             List<RoomMember> list = memberSample(room, member);
             // Nothing under this lock may wait (disconnects take it on I/O threads), so a joiner whose
             // queue is full right now is refused rather than waited for.
-            if (!peer.trySend(codec.encode(joinedEvent(name, list, room.memberMap().size() + 1, replyId, remote)))) {
+            Envelope joined = joinedEvent(name, list, room.memberMap().size() + 1, replyId, remote);
+            if (recovery != null) {
+                recovery.describe((ObjectNode) joined.payload());
+            }
+            if (!peer.trySend(codec.encode(joined))) {
+                return undoJoin(room, JoinResult.Reason.SEND_QUEUE_FULL);
+            }
+            if (recovery != null && !recovery.sendMissed(peer)) {
+                // The reply promised them: a client that got only part would silently lack the rest.
+                peer.close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "recovered messages did not fit the send queue"));
                 return undoJoin(room, JoinResult.Reason.SEND_QUEUE_FULL);
             }
             if (!member.enter(name, access)) { // disconnected meanwhile: it would never leave this room
@@ -523,6 +596,9 @@ public final class Hub implements HubStats {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
         Frame frame = codec.encode(envelope);
+        if (keepsHistory(room, envelope)) {
+            return submit(room, room, envelope, () -> appendToHistory(room, frame, excluded), caller);
+        }
         return submit(room, room, envelope, () -> bus.publish(room, frame, excluded), caller);
     }
 
@@ -932,6 +1008,215 @@ public final class Hub implements HubStats {
         return list;
     }
 
+    // ---- history (rooms that keep one: offsets, epochs, recovering joins) ------------------------
+
+    /**
+     * Whether a broadcast goes through the history: the room keeps one, and it is not a presence event
+     * (a join or leave describes a moment; a recovering client learns the members from {@code joined}).
+     */
+    private boolean keepsHistory(RoomName room, Envelope envelope) {
+        return history != null && history.keeps(room) && !"presence".equals(envelope.type());
+    }
+
+    /**
+     * A history room's broadcast, on its lane: the history stamps, stores and relays it, and this node's
+     * members receive it when it comes back ({@link #deliverFromHistory}), in offset order with every
+     * other node's. So the result counts no local delivery, only {@code RELAYED}. When the history
+     * cannot take it (Redis unreachable), this node's members still receive it, unstamped (it can never
+     * be recovered), and the result says {@code FAILED}.
+     */
+    private CompletionStage<BroadcastResult> appendToHistory(RoomName room, Frame frame, Optional<ConnectionId> excluded) {
+        CompletionStage<StreamPosition> appended;
+        try {
+            appended = history.append(room, frame, excluded);
+        } catch (RuntimeException e) {
+            appended = CompletableFuture.failedFuture(e);
+        }
+        return appended.handle((position, error) -> error == null).thenCompose(stored -> stored
+                ? CompletableFuture.completedFuture(NOBODY.withRelay(BroadcastResult.Relay.RELAYED))
+                : deliverFromBus(room, frame, excluded).thenApply(r -> r.withRelay(BroadcastResult.Relay.FAILED)));
+    }
+
+    /**
+     * What the hub subscribes to its {@link RoomHistory}: a stamped frame of a history room, from any
+     * node, arriving on the history's thread in offset order. Queued on the room's lane, which records
+     * the position (for recovering joins) and delivers it.
+     */
+    private void deliverFromHistory(RoomName name, StreamPosition position, Frame frame, Optional<ConnectionId> excluded) {
+        if (state != State.RUNNING || !history.keeps(name)) {
+            return;
+        }
+        Runnable job = () -> {
+            deliveredPositions.put(name, position);
+            deliverLocallyInto(new CompletableFuture<>(), name, frame, excluded);
+        };
+        if (!lanes.submit(name, job, false)) {
+            log.warn("room {}: a history message (offset {}) was dropped: the broadcast job queue is full",
+                    name.value(), position.offset());
+        }
+    }
+
+    /**
+     * A join into a history room (on the joiner's thread, which may wait): reads the history (the
+     * room's latest position, and what was missed after {@code since}), then completes the join on the
+     * room's lane once this node has delivered exactly up to the position read, so the missed messages
+     * and the live ones meet with no gap or duplicate. Registering first and reading then would let a
+     * live message overtake the history; so the lane step checks this node's delivered position: behind
+     * (a message read but still on its way here), it waits a moment and tries again; ahead (delivered
+     * since the read), it reads the difference and tries again. After {@link #HISTORY_WAIT} or
+     * {@link #HISTORY_ROUNDS} it joins as things are (a message Redis never delivered here may then
+     * come twice; clients drop an offset they have seen). A history that cannot be read answers
+     * {@code recovered:false} without a position.
+     */
+    private JoinResult joinWithHistory(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
+                                       RemoteMembers remote, Optional<StreamPosition> since) {
+        RoomName name = room.name();
+        long deadline = System.nanoTime() + HISTORY_WAIT.toNanos();
+        // The reply, the missed messages and whatever else is queued must fit: more counts as not recovered.
+        int limit = Math.max(0, config.sendQueueSize() - 2);
+        HistoryRead read = readHistory(name, since, limit, deadline);
+        if (read == null) {
+            JoinResult result = joinOnLane(room, member, peer, replyId, access, remote, Recovery.unavailable(since.isPresent()));
+            return result != null ? result : abandonJoin(room, JoinResult.Reason.BUSY);
+        }
+        Recovery recovery = new Recovery(since.isPresent(), read.recovered(), read.latest(), new ArrayList<>(read.missed()));
+        for (int round = 1; ; round++) {
+            if (round >= HISTORY_ROUNDS || System.nanoTime() - deadline > 0) {
+                recovery.force();
+            }
+            JoinResult result = joinOnLane(room, member, peer, replyId, access, remote, recovery);
+            if (result != null) {
+                return result;
+            }
+            StreamPosition seen = recovery.seen();
+            if (seen.offset() < recovery.latest().offset()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // on its way from the history: a moment
+                continue;
+            }
+            // Delivered here since the read: read what came after it, as one more part of the recovery.
+            HistoryRead more = readHistory(name, Optional.of(recovery.latest()), limit - recovery.missedCount(), deadline);
+            if (more == null || !more.recovered()) {
+                recovery.giveUp(more == null ? seen : more.latest());
+            } else {
+                recovery.extend(more);
+            }
+        }
+    }
+
+    /** The history's answer within the deadline, or null when it failed or took too long. */
+    private HistoryRead readHistory(RoomName name, Optional<StreamPosition> since, int limit, long deadline) {
+        try {
+            long left = Math.max(1, deadline - System.nanoTime());
+            return history.read(name, since, limit).toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.info("room {}: history unavailable for a join ({})", name.value(), e.getClass().getSimpleName());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /**
+     * A join's view of a history room: the position its reply states and the missed messages it
+     * sends. Written by the joiner's thread between lane steps and read by the lane step; each step
+     * is handed over through the lane's queue and the joiner waits for it, so no two threads use it at once.
+     */
+    private static final class Recovery {
+        private final boolean requested;
+        private boolean recovered;
+        /** Null when the history could not be read: the reply then states no position. */
+        private StreamPosition latest;
+        private final List<Frame> missed;
+        private boolean forced;
+        private StreamPosition seen;
+
+        Recovery(boolean requested, boolean recovered, StreamPosition latest, List<Frame> missed) {
+            this.requested = requested;
+            this.recovered = recovered;
+            this.latest = latest;
+            this.missed = missed;
+        }
+
+        static Recovery unavailable(boolean requested) {
+            Recovery r = new Recovery(requested, false, null, new ArrayList<>());
+            r.forced = true;
+            return r;
+        }
+
+        /**
+         * On the lane: whether the join completes now, that is this node has delivered exactly up to
+         * {@link #latest} (or the join was forced); records what it has. On completing, the reply's
+         * position becomes where live delivery to the joiner starts whenever that is known, and a
+         * forced join that this node's deliveries overtook is not recovered (those messages went by).
+         */
+        boolean inStepWith(StreamPosition delivered) {
+            seen = delivered;
+            // Nothing delivered here yet, or in another epoch (the history was lost since): nothing to meet.
+            boolean comparable = delivered != null && latest != null && delivered.sameEpoch(latest);
+            if (!forced && comparable && delivered.offset() != latest.offset()) {
+                return false;
+            }
+            if (comparable && delivered.offset() > latest.offset()) {
+                recovered = false;
+                missed.clear();
+            }
+            if (comparable && !recovered) {
+                latest = delivered; // live messages after it still reach the joiner: the client must accept them
+            }
+            return true;
+        }
+
+        StreamPosition seen() {
+            return seen;
+        }
+
+        StreamPosition latest() {
+            return latest;
+        }
+
+        int missedCount() {
+            return missed.size();
+        }
+
+        void force() {
+            forced = true;
+        }
+
+        void extend(HistoryRead more) {
+            missed.addAll(more.missed());
+            latest = more.latest();
+        }
+
+        /** The gap cannot be filled: not recovered, stated at {@code position} (where live delivery starts). */
+        void giveUp(StreamPosition position) {
+            recovered = false;
+            missed.clear();
+            latest = position;
+            forced = true;
+        }
+
+        /** Adds the history fields to a {@code joined} payload. */
+        void describe(ObjectNode payload) {
+            if (latest != null) {
+                payload.put("offset", latest.offset()).put("epoch", latest.epoch());
+            }
+            if (requested) {
+                payload.put("recovered", recovered);
+            }
+        }
+
+        /** Queues the missed messages after the reply; false when one did not fit. */
+        boolean sendMissed(Peer peer) {
+            for (Frame frame : recovered ? missed : List.<Frame>of()) {
+                if (!peer.trySend(frame)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     // ---- introspection -------------------------------------------------------------------------
 
     /** Members of {@code room} now (0 when the room does not exist). */
@@ -1151,6 +1436,13 @@ public final class Hub implements HubStats {
             bus.close();
         } catch (RuntimeException e) {
             log.warn("closing the cluster bus failed", e);
+        }
+        if (history != null) {
+            try {
+                history.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the room history failed", e);
+            }
         }
         stopped.countDown();
     }

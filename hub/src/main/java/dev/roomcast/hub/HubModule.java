@@ -2,6 +2,7 @@ package dev.roomcast.hub;
 
 import dagger.Binds;
 import dagger.Module;
+import dagger.BindsOptionalOf;
 import dagger.Provides;
 import dagger.multibindings.Multibinds;
 import dev.roomcast.core.Clock;
@@ -9,7 +10,9 @@ import dev.roomcast.core.ClusterBus;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.HubListener;
 import dev.roomcast.core.HubStats;
+import dev.roomcast.core.RoomHistory;
 import dev.roomcast.core.RoomcastConfig;
+import java.util.Optional;
 import jakarta.inject.Singleton;
 import java.util.Set;
 
@@ -17,7 +20,8 @@ import java.util.Set;
  * Publishes the {@link Hub} (also as {@link HubStats}), built from {@link RoomcastConfig}, the codec, the clock, every bound
  * {@link HubListener} (contributed {@code @IntoSet} by other modules, so the hub never learns about
  * them), the bound {@link ClusterBus} and the {@link PresencePolicy}. Needs a ClusterBus binding:
- * {@link InProcessClusterBusModule} is the single-node one.
+ * {@link InProcessClusterBusModule} is the single-node one. A {@link RoomHistory} binding is optional:
+ * without one no room keeps a history.
  */
 @Module
 public interface HubModule {
@@ -33,9 +37,13 @@ public interface HubModule {
     @Provides
     @Singleton
     static Hub hub(RoomcastConfig config, EnvelopeCodec codec, Clock clock, Set<HubListener> listeners,
-                   ClusterBus bus, PresencePolicy presence) {
-        return new Hub(config, codec, clock, listeners, bus, presence);
+                   ClusterBus bus, PresencePolicy presence, Optional<RoomHistory> history) {
+        return new Hub(config, codec, clock, listeners, bus, presence, history);
     }
+
+    /** A room history may be absent (then no room keeps one). */
+    @BindsOptionalOf
+    RoomHistory roomHistory();
 
     /** Presence as configured by {@link RoomcastConfig#presenceEnabled()} for every room. */
     @Provides

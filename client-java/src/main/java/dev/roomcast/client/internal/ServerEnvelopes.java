@@ -3,6 +3,7 @@ package dev.roomcast.client.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.core.Envelope;
 import dev.roomcast.core.EnvelopeCodec;
+import dev.roomcast.core.StreamPosition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +24,22 @@ public final class ServerEnvelopes {
      */
     public static List<Envelope> decodeFrame(EnvelopeCodec codec, String frame) {
         List<Envelope> out = new ArrayList<>(1);
+        for (Received r : decodeFrameWithPositions(codec, frame)) {
+            out.add(r.envelope());
+        }
+        return out;
+    }
+
+    /**
+     * An envelope as received, with the room position a message of a history room carries
+     * ({@code "offset"} and {@code "epoch"} beside {@code type}); empty for every other envelope.
+     */
+    public record Received(Envelope envelope, Optional<StreamPosition> position) {
+    }
+
+    /** {@link #decodeFrame}, keeping each envelope's room position. */
+    public static List<Received> decodeFrameWithPositions(EnvelopeCodec codec, String frame) {
+        List<Received> out = new ArrayList<>(1);
         int start = 0;
         while (start <= frame.length()) {
             int end = frame.indexOf('\n', start);
@@ -38,7 +55,7 @@ public final class ServerEnvelopes {
         return out;
     }
 
-    private static Optional<Envelope> decode(EnvelopeCodec codec, String line) {
+    private static Optional<Received> decode(EnvelopeCodec codec, String line) {
         Optional<JsonNode> parsed = codec.parseJson(line);
         if (parsed.isEmpty() || !parsed.get().isObject()) {
             return Optional.empty();
@@ -49,8 +66,20 @@ public final class ServerEnvelopes {
             return Optional.empty();
         }
         Optional<String> traceparent = text(root, "traceparent").filter(Envelope::isValidTraceparent);
-        return Optional.of(new Envelope(type.get(), text(root, "room"), text(root, "id"), text(root, "from"),
-                root.get("payload"), traceparent));
+        Envelope envelope = new Envelope(type.get(), text(root, "room"), text(root, "id"), text(root, "from"),
+                root.get("payload"), traceparent);
+        return Optional.of(new Received(envelope, position(root)));
+    }
+
+    /** The {@code offset} and {@code epoch} of a history room's message, when both are present and valid. */
+    private static Optional<StreamPosition> position(JsonNode root) {
+        JsonNode offset = root.get("offset");
+        Optional<String> epoch = text(root, "epoch");
+        if (offset == null || !offset.canConvertToExactIntegral() || offset.asLong() < 0
+                || epoch.isEmpty() || !StreamPosition.isValidEpoch(epoch.get())) {
+            return Optional.empty();
+        }
+        return Optional.of(StreamPosition.of(offset.asLong(), epoch.get()));
     }
 
     private static Optional<String> text(JsonNode root, String field) {

@@ -5,6 +5,8 @@ import dev.roomcast.cluster.redis.RedisClusterConfig;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.core.InboundRate;
 import dev.roomcast.core.InvalidConfigException;
+import dev.roomcast.core.RoomHistoryConfig;
+import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import io.opentelemetry.api.OpenTelemetry;
@@ -95,6 +97,7 @@ public final class ChatServer {
         ChatSettings settings = new ChatSettings(vipPassword, inboundRate(env, "ROOMCAST_PUBLISHER_RATE"),
                 development ? Optional.of(new TokenMinter(secret)) : Optional.empty());
 
+        RoomHistoryConfig histories = histories(env);
         Optional<String> redis = env.string("ROOMCAST_REDIS_URL");
         RoomcastServer server;
         if (redis.isPresent()) {
@@ -116,10 +119,11 @@ public final class ChatServer {
             } catch (IllegalArgumentException e) { // names the option and its bounds; holds no secret
                 throw new InvalidConfigException(List.of("ROOMCAST_PRESENCE_TTL_MILLIS/ROOMCAST_HEARTBEAT_MILLIS: " + e.getMessage()));
             }
-            server = ScaledChatServerComponent.create(config.build(), settings, tracing, clusterConfig).server().start();
+            server = ScaledChatServerComponent.create(config.build(), settings, tracing, clusterConfig, histories)
+                    .server().start();
             out.println("Cluster node '" + clusterConfig.nodeId() + "' on Redis at " + clusterConfig.redisAddress());
         } else {
-            server = ChatServerComponent.create(config.build(), settings, tracing).server().start();
+            server = ChatServerComponent.create(config.build(), settings, tracing, histories).server().start();
         }
         out.println("Roomcast chat listening on " + server.webSocketUri());
         out.println("Metrics: " + server.httpUri() + "/metrics, health: " + server.httpUri() + "/health and /ready");
@@ -140,6 +144,27 @@ public final class ChatServer {
                     + " with 'Authorization: Bearer <ROOMCAST_ADMIN_SECRET>'");
         }
         return server;
+    }
+
+    /**
+     * The rooms that keep a history ({@code ROOMCAST_HISTORY_ROOMS}, a comma list; default none), each
+     * of {@code ROOMCAST_HISTORY_SIZE} messages (default 1000) for {@code ROOMCAST_HISTORY_AGE_SECONDS}
+     * (default 300): in memory on one node, in Redis with {@code ROOMCAST_REDIS_URL}.
+     */
+    private static RoomHistoryConfig histories(ConfigSources env) {
+        int size = env.integer("ROOMCAST_HISTORY_SIZE", 1_000);
+        Duration age = Duration.ofSeconds(env.integer("ROOMCAST_HISTORY_AGE_SECONDS", 300));
+        RoomHistoryConfig.Builder histories = RoomHistoryConfig.builder();
+        for (String room : env.string("ROOMCAST_HISTORY_ROOMS", "").split(",")) {
+            if (room.isBlank()) {
+                continue;
+            }
+            if (!RoomName.isValid(room.strip())) {
+                throw new InvalidConfigException(List.of("ROOMCAST_HISTORY_ROOMS: expected room names but one was invalid"));
+            }
+            histories.room(RoomName.of(room.strip()), size, age);
+        }
+        return histories.build();
     }
 
     /** Variable {@code name} as messages per second with a burst of twice that, if set; a bad value fails naming it. */

@@ -5,8 +5,10 @@ import dagger.Component;
 import dev.roomcast.auth.AuthModule;
 import dev.roomcast.auth.Hs256AuthModule;
 import dev.roomcast.core.CoreModule;
+import dev.roomcast.core.RoomHistoryConfig;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.hub.HubModule;
+import dev.roomcast.hub.InMemoryHistoryModule;
 import dev.roomcast.hub.InProcessClusterBusModule;
 import dev.roomcast.observability.ObservabilityModule;
 import dev.roomcast.observability.TracingModule;
@@ -29,6 +31,7 @@ import jakarta.inject.Singleton;
         AuthModule.class,
         HubModule.class,
         InProcessClusterBusModule.class,
+        InMemoryHistoryModule.class,   // rooms listed in RoomHistoryConfig keep a history (none by default)
         UndertowTransportModule.class,
         ChatInboundRateModule.class, // a role `publisher` may get its own inbound rate
         ObservabilityModule.class,   // MetricsListener, /metrics, /health, /ready
@@ -44,7 +47,7 @@ public interface ChatServerComponent {
     @Component.Factory
     interface Factory {
         ChatServerComponent create(@BindsInstance RoomcastConfig config, @BindsInstance ChatSettings settings,
-                                   @BindsInstance OpenTelemetry openTelemetry);
+                                   @BindsInstance OpenTelemetry openTelemetry, @BindsInstance RoomHistoryConfig histories);
     }
 
     /** Builds the chat service for {@code config}, without tracing. */
@@ -54,6 +57,12 @@ public interface ChatServerComponent {
 
     /** Builds the chat service for {@code config}, recording spans through {@code openTelemetry}. */
     static ChatServerComponent create(RoomcastConfig config, ChatSettings settings, OpenTelemetry openTelemetry) {
-        return DaggerChatServerComponent.factory().create(config, settings, openTelemetry);
+        return create(config, settings, openTelemetry, RoomHistoryConfig.none());
+    }
+
+    /** Builds the chat service for {@code config}, the rooms {@code histories} lists keeping a history in memory. */
+    static ChatServerComponent create(RoomcastConfig config, ChatSettings settings, OpenTelemetry openTelemetry,
+                                      RoomHistoryConfig histories) {
+        return DaggerChatServerComponent.factory().create(config, settings, openTelemetry, histories);
     }
 }

@@ -6,7 +6,9 @@ import dev.roomcast.auth.AuthModule;
 import dev.roomcast.auth.Hs256AuthModule;
 import dev.roomcast.cluster.redis.RedisClusterConfig;
 import dev.roomcast.cluster.redis.RedisClusterModule;
+import dev.roomcast.cluster.redis.RedisHistoryModule;
 import dev.roomcast.core.CoreModule;
+import dev.roomcast.core.RoomHistoryConfig;
 import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.hub.HubModule;
 import dev.roomcast.observability.ObservabilityModule;
@@ -29,6 +31,7 @@ import jakarta.inject.Singleton;
         AuthModule.class,
         HubModule.class,
         RedisClusterModule.class,    // instead of InProcessClusterBusModule: the bus is the only change
+        RedisHistoryModule.class,    // and the histories live in Redis, shared by every node
         UndertowTransportModule.class,
         ChatInboundRateModule.class,
         ObservabilityModule.class,
@@ -45,12 +48,19 @@ public interface ScaledChatServerComponent {
     interface Factory {
         ScaledChatServerComponent create(@BindsInstance RoomcastConfig config, @BindsInstance ChatSettings settings,
                                          @BindsInstance OpenTelemetry openTelemetry,
-                                         @BindsInstance RedisClusterConfig cluster);
+                                         @BindsInstance RedisClusterConfig cluster,
+                                         @BindsInstance RoomHistoryConfig histories);
     }
 
     /** Builds one node of the chat service; connects to Redis (and fails naming its address if it cannot). */
     static ScaledChatServerComponent create(RoomcastConfig config, ChatSettings settings, OpenTelemetry openTelemetry,
                                             RedisClusterConfig cluster) {
-        return DaggerScaledChatServerComponent.factory().create(config, settings, openTelemetry, cluster);
+        return create(config, settings, openTelemetry, cluster, RoomHistoryConfig.none());
+    }
+
+    /** One node of the chat service whose rooms listed in {@code histories} keep a history in Redis. */
+    static ScaledChatServerComponent create(RoomcastConfig config, ChatSettings settings, OpenTelemetry openTelemetry,
+                                            RedisClusterConfig cluster, RoomHistoryConfig histories) {
+        return DaggerScaledChatServerComponent.factory().create(config, settings, openTelemetry, cluster, histories);
     }
 }

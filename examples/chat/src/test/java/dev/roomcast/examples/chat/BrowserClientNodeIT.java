@@ -52,7 +52,8 @@ class BrowserClientNodeIT {
 
     private RoomcastServer start(int port) {
         return ChatServer.start(new ConfigSources(Map.of("ROOMCAST_PORT", String.valueOf(port),
-                        "ROOMCAST_SHUTDOWN_SECONDS", "2", "ROOMCAST_VIP_PASSWORD", VIP_PASSWORD), Map.of()),
+                        "ROOMCAST_SHUTDOWN_SECONDS", "2", "ROOMCAST_VIP_PASSWORD", VIP_PASSWORD,
+                        "ROOMCAST_HISTORY_ROOMS", "t-history"), Map.of()),
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 

@@ -24,6 +24,7 @@ import dev.roomcast.core.RoomDecision;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.RoomcastException;
 import dev.roomcast.core.SendResult;
+import dev.roomcast.core.StreamPosition;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.JoinResult;
 import java.time.Instant;
@@ -175,7 +176,9 @@ public final class EventDispatcher {
             throw new RoomcastException(denied.code(), "room refused");
         }
         RoomAccess access = ((RoomDecision.Allowed) decision).access(); // sealed: not Denied, so Allowed
-        if (hub.tryJoin(connection, room.value(), envelope.id(), access) instanceof JoinResult.Refused refused) {
+        // A reconnecting client's last position in a room with a history: what it missed comes after the reply.
+        Optional<StreamPosition> since = StreamPosition.sinceOf(envelope.payload());
+        if (hub.tryJoin(connection, room.value(), envelope.id(), access, since) instanceof JoinResult.Refused refused) {
             throw new RoomcastException(refused.code(), "join refused: " + refused.reason());
         }
     }
