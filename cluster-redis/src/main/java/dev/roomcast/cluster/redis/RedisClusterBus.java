@@ -161,7 +161,7 @@ public final class RedisClusterBus implements ClusterBus {
             cmd.sync().set(ClusterPresence.livenessKey(config, config.nodeId()), "1",
                     SetArgs.Builder.px(config.presenceTtl().toMillis()));
         } catch (RedisException e) {
-            closeQuietly(pub, cmd, sub);
+            RedisConnections.closeQuietly("cluster bus", pub, cmd, sub);
             shutdownClient();
             throw new IllegalStateException("cluster bus: expected Redis at " + config.redisAddress()
                     + " to accept connections but it did not (" + e.getClass().getSimpleName() + ")", e);
@@ -558,7 +558,7 @@ public final class RedisClusterBus implements ClusterBus {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeQuietly(publisher, commands, subscription);
+        RedisConnections.closeQuietly("cluster bus", publisher, commands, subscription);
         shutdownClient();
     }
 
@@ -568,21 +568,8 @@ public final class RedisClusterBus implements ClusterBus {
      */
     void abandon() {
         if (closed.compareAndSet(false, true)) {
-            closeQuietly(publisher, commands, subscription);
+            RedisConnections.closeQuietly("cluster bus", publisher, commands, subscription);
             shutdownClient();
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable... connections) {
-        for (AutoCloseable c : connections) {
-            if (c == null) {
-                continue;
-            }
-            try {
-                c.close();
-            } catch (Exception e) {
-                log.debug("cluster bus: closing a Redis connection failed ({})", e.getClass().getSimpleName());
-            }
         }
     }
 

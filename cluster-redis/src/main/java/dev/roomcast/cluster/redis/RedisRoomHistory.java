@@ -165,7 +165,7 @@ public final class RedisRoomHistory implements RoomHistory {
             });
             sub.sync().subscribe(channel);
         } catch (RedisException e) {
-            closeQuietly(cmd, sub);
+            RedisConnections.closeQuietly("room history", cmd, sub);
             shutdownClient();
             throw new IllegalStateException("room history: expected Redis at " + cluster.redisAddress()
                     + " to accept connections but it did not (" + e.getClass().getSimpleName() + ")", e);
@@ -374,21 +374,8 @@ public final class RedisRoomHistory implements RoomHistory {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            closeQuietly(commands, subscription);
+            RedisConnections.closeQuietly("room history", commands, subscription);
             shutdownClient();
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable... connections) {
-        for (AutoCloseable c : connections) {
-            if (c == null) {
-                continue;
-            }
-            try {
-                c.close();
-            } catch (Exception e) {
-                log.debug("room history: closing a Redis connection failed ({})", e.getClass().getSimpleName());
-            }
         }
     }
 
