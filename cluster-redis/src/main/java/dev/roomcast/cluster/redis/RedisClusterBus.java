@@ -7,22 +7,16 @@ import dev.roomcast.core.ClusterBus.RemoteMembers;
 import dev.roomcast.core.ConnectionId;
 import dev.roomcast.core.Frame;
 import dev.roomcast.core.RoomName;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -85,7 +79,7 @@ public final class RedisClusterBus implements ClusterBus {
     private final String channelName;
     private final byte[] channel;
     private final byte[] nodeIdBytes;
-    private final ClientResources resources;
+    private final RedisConnections.OwnedClient ownedClient;
     private final RedisClient client;
     /** Publishes frames; values are the raw bytes. */
     private final StatefulRedisConnection<byte[], byte[]> publisher;
@@ -127,17 +121,8 @@ public final class RedisClusterBus implements ClusterBus {
         this.channelName = config.prefix() + ":frames";
         this.channel = channelName.getBytes(StandardCharsets.UTF_8);
         this.nodeIdBytes = config.nodeId().getBytes(StandardCharsets.UTF_8);
-        // Our own small event loop: a bus never shares (or outlives) a global Netty pool.
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
-                .reconnectDelay(Delay.constant(config.reconnectDelay())).build();
-        this.client = RedisClient.create(resources, RedisURI.create(config.redisUri()));
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // While disconnected, fail commands at once instead of buffering them without bound.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(10_000)
-                .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                .build());
+        this.ownedClient = RedisConnections.OwnedClient.open(config, 2);
+        this.client = ownedClient.client();
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "roomcast-redis-heartbeat-" + config.nodeId());
             t.setDaemon(true);
@@ -575,7 +560,6 @@ public final class RedisClusterBus implements ClusterBus {
 
     private void shutdownClient() {
         heartbeats.shutdownNow();
-        client.shutdown(0, 2, TimeUnit.SECONDS);
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        ownedClient.shutdown();
     }
 }

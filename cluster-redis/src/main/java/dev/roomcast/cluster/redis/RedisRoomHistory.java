@@ -7,19 +7,13 @@ import dev.roomcast.core.RoomHistory;
 import dev.roomcast.core.RoomHistoryConfig;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.StreamPosition;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -124,7 +118,7 @@ public final class RedisRoomHistory implements RoomHistory {
     private final byte[] appendScript = APPEND.getBytes(StandardCharsets.UTF_8);
     private final byte[] readScript = READ.getBytes(StandardCharsets.UTF_8);
     private final SecureRandom random = new SecureRandom();
-    private final ClientResources resources;
+    private final RedisConnections.OwnedClient ownedClient;
     private final RedisClient client;
     private final StatefulRedisConnection<byte[], byte[]> commands;
     private final StatefulRedisPubSubConnection<byte[], byte[]> subscription;
@@ -142,16 +136,8 @@ public final class RedisRoomHistory implements RoomHistory {
         this.rooms = rooms;
         this.channel = (cluster.prefix() + ":history").getBytes(StandardCharsets.UTF_8);
         this.nodeId = cluster.nodeId();
-        // Its own event loop, like the bus's: the history never shares (or outlives) a global pool.
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
-                .reconnectDelay(Delay.constant(cluster.reconnectDelay())).build();
-        this.client = RedisClient.create(resources, RedisURI.create(cluster.redisUri()));
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(10_000)
-                .timeoutOptions(TimeoutOptions.enabled(cluster.commandTimeout()))
-                .build());
+        this.ownedClient = RedisConnections.OwnedClient.open(cluster, 1);
+        this.client = ownedClient.client();
         StatefulRedisConnection<byte[], byte[]> cmd = null;
         StatefulRedisPubSubConnection<byte[], byte[]> sub = null;
         try {
@@ -380,7 +366,6 @@ public final class RedisRoomHistory implements RoomHistory {
     }
 
     private void shutdownClient() {
-        client.shutdown(0, 2, TimeUnit.SECONDS);
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        ownedClient.shutdown();
     }
 }
