@@ -377,15 +377,15 @@ public final class Hub implements HubStats {
             }
             if (result == null) {
                 // Asked only once admitted, so refused joins never cost a Redis round trip.
-                RemoteMembers remote = awaitRemoteMembers(name);
+                AdmittedJoin admitted = new AdmittedJoin(replyId, access, awaitRemoteMembers(name), null);
                 // Before open, nothing queued for the peer can reach its client until we return, so no
                 // broadcast needs to be kept out from between the reply and the member becoming visible.
                 if (beforeOpen) {
-                    result = completeJoin(room, member, peer, replyId, access, remote, null);
+                    result = completeJoin(room, member, admitted);
                 } else if (history != null && history.keeps(name)) {
-                    result = joinWithHistory(room, member, peer, replyId, access, remote, since);
+                    result = joinWithHistory(room, member, admitted, since);
                 } else {
-                    result = joinOnLane(room, member, peer, replyId, access, remote, null);
+                    result = joinOnLane(room, member, admitted);
                 }
             }
             if (result instanceof JoinResult.Joined joined && !joined.alreadyMember()) {
@@ -403,15 +403,14 @@ public final class Hub implements HubStats {
      * room in between: every earlier broadcast went out without the joiner, every later one reaches it
      * after its reply. So a client that has read {@code joined} receives everything published after.
      * The caller waits for the step (never an I/O thread: joins come from connection and upgrade threads);
-     * a virtual thread that finds the lane idle runs the step itself. Null only for a {@code recovery}
-     * whose step found this node not yet in step with its history read (the join is still pending).
+     * a virtual thread that finds the lane idle runs the step itself. Null only for a join with a
+     * recovery whose step found this node not yet in step with its history read (the join is still pending).
      */
-    private JoinResult joinOnLane(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
-                                  RemoteMembers remote, Recovery recovery) {
+    private JoinResult joinOnLane(Room room, Member member, AdmittedJoin admitted) {
         CompletableFuture<JoinResult> done = new CompletableFuture<>();
         Runnable step = () -> {
             try {
-                done.complete(completeJoin(room, member, peer, replyId, access, remote, recovery));
+                done.complete(completeJoin(room, member, admitted));
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e); // the joiner's thread must not wait forever for a failed step
                 throw e;
@@ -428,13 +427,14 @@ public final class Hub implements HubStats {
 
     /**
      * Queues the reply, then makes the member visible and announces it, all under the room's lock.
-     * Runs on the room's lane, or on the caller's thread for a join before open. With a {@code recovery}
+     * Runs on the room's lane, or on the caller's thread for a join before open. With a recovery
      * (a history room), returns null instead, the join still pending, while this node's delivered
      * position differs from the one the recovery read up to ({@link #joinWithHistory} then closes the gap).
      */
-    private JoinResult completeJoin(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
-                                    RemoteMembers remote, Recovery recovery) {
+    private JoinResult completeJoin(Room room, Member member, AdmittedJoin admitted) {
         RoomName name = room.name();
+        Peer peer = member.peer();
+        Recovery recovery = admitted.recovery();
         room.lock().lock();
         try {
             if (recovery != null && state == State.RUNNING && !recovery.inStepWith(deliveredPositions.get(name))) {
@@ -446,13 +446,13 @@ public final class Hub implements HubStats {
             }
             if (room.memberMap().containsKey(peer.id())) { // a concurrent join of the same peer got here first
                 registrations.decrementAndGet();
-                member.grant(name, access); // this join's decision is the later one
+                member.grant(name, admitted.access()); // this join's decision is the later one
                 return new JoinResult.Joined(name, memberSample(room, null), true);
             }
             List<RoomMember> list = memberSample(room, member);
             // Nothing under this lock may wait (disconnects take it on I/O threads), so a joiner whose
             // queue is full right now is refused rather than waited for.
-            Envelope joined = joinedEvent(name, list, room.memberMap().size() + 1, replyId, remote);
+            Envelope joined = joinedEvent(name, list, room.memberMap().size() + 1, admitted.replyId(), admitted.remote());
             if (recovery != null) {
                 recovery.describe((ObjectNode) joined.payload());
             }
@@ -464,7 +464,7 @@ public final class Hub implements HubStats {
                 peer.close(CloseReason.of(CloseCode.TRY_AGAIN_LATER, "recovered messages did not fit the send queue"));
                 return undoJoin(room, JoinResult.Reason.SEND_QUEUE_FULL);
             }
-            if (!member.enter(name, access)) { // disconnected meanwhile: it would never leave this room
+            if (!member.enter(name, admitted.access())) { // disconnected meanwhile: it would never leave this room
                 return undoJoin(room, JoinResult.Reason.NOT_CONNECTED);
             }
             room.add(member);
@@ -474,6 +474,26 @@ public final class Hub implements HubStats {
             return new JoinResult.Joined(name, list, false);
         } finally {
             room.lock().unlock();
+        }
+    }
+
+    /**
+     * A join that passed admission, on its way to being completed ({@link #completeJoin}): the id its
+     * {@code joined} reply answers, the {@link RoomAccess} the member enters with, the other nodes'
+     * members the reply lists (asked once, on admission), and, in a room with a history, its
+     * {@link Recovery} (null elsewhere). The recovery alone changes as the joiner's thread catches up
+     * with the history, between lane steps (see its Javadoc); the join itself does not.
+     */
+    private record AdmittedJoin(Optional<String> replyId, RoomAccess access, RemoteMembers remote, Recovery recovery) {
+        AdmittedJoin {
+            Objects.requireNonNull(replyId, "replyId");
+            Objects.requireNonNull(access, "access");
+            Objects.requireNonNull(remote, "remote");
+        }
+
+        /** This join, completed with {@code recovery}'s view of the room's history. */
+        AdmittedJoin recovering(Recovery recovery) {
+            return new AdmittedJoin(replyId, access, remote, Objects.requireNonNull(recovery, "recovery"));
         }
     }
 
@@ -1068,23 +1088,23 @@ public final class Hub implements HubStats {
      * come twice; clients drop an offset they have seen). A history that cannot be read answers
      * {@code recovered:false} without a position.
      */
-    private JoinResult joinWithHistory(Room room, Member member, Peer peer, Optional<String> replyId, RoomAccess access,
-                                       RemoteMembers remote, Optional<StreamPosition> since) {
+    private JoinResult joinWithHistory(Room room, Member member, AdmittedJoin admitted, Optional<StreamPosition> since) {
         RoomName name = room.name();
         long deadline = System.nanoTime() + HISTORY_WAIT.toNanos();
         // The reply, the missed messages and whatever else is queued must fit: more counts as not recovered.
         int limit = Math.max(0, config.sendQueueSize() - 2);
         HistoryRead read = readHistory(name, since, limit, deadline);
         if (read == null) {
-            JoinResult result = joinOnLane(room, member, peer, replyId, access, remote, Recovery.unavailable(since.isPresent()));
+            JoinResult result = joinOnLane(room, member, admitted.recovering(Recovery.unavailable(since.isPresent())));
             return result != null ? result : abandonJoin(room, JoinResult.Reason.BUSY);
         }
         Recovery recovery = new Recovery(since.isPresent(), read.recovered(), read.latest(), new ArrayList<>(read.missed()));
+        AdmittedJoin recovering = admitted.recovering(recovery);
         for (int round = 1; ; round++) {
             if (round >= HISTORY_ROUNDS || System.nanoTime() - deadline > 0) {
                 recovery.force();
             }
-            JoinResult result = joinOnLane(room, member, peer, replyId, access, remote, recovery);
+            JoinResult result = joinOnLane(room, member, recovering);
             if (result != null) {
                 return result;
             }
