@@ -377,13 +377,13 @@ public final class Hub implements HubStats {
             }
             if (result == null) {
                 // Asked only once admitted, so refused joins never cost a Redis round trip.
-                AdmittedJoin admitted = new AdmittedJoin(replyId, access, awaitRemoteMembers(name), null);
+                AdmittedJoin admitted = new AdmittedJoin(replyId, access, since, awaitRemoteMembers(name), null);
                 // Before open, nothing queued for the peer can reach its client until we return, so no
                 // broadcast needs to be kept out from between the reply and the member becoming visible.
                 if (beforeOpen) {
                     result = completeJoin(room, member, admitted);
                 } else if (history != null && history.keeps(name)) {
-                    result = joinWithHistory(room, member, admitted, since);
+                    result = joinWithHistory(room, member, admitted);
                 } else {
                     result = joinOnLane(room, member, admitted);
                 }
@@ -394,6 +394,31 @@ public final class Hub implements HubStats {
                 listeners.forEach(l -> safely(() -> l.onJoinRefused(peer, name, r.code())));
             }
             return result;
+        }
+    }
+
+    /**
+     * A join that passed admission, on its way to being completed ({@link #completeJoin}): what was
+     * asked (the id its {@code joined} reply answers, the {@link RoomAccess} the member enters with,
+     * and {@code since}, the position after which a reconnecting client wants what it missed), what
+     * admission learnt (the other nodes' members the reply lists, asked once), and, in a room with a
+     * history, its {@link Recovery} (null until {@link #joinWithHistory} has read the history, and in
+     * other rooms).
+     * Only the recovery changes, as the joiner's thread catches up with the history between lane
+     * steps (see its Javadoc); the join itself does not.
+     */
+    private record AdmittedJoin(Optional<String> replyId, RoomAccess access, Optional<StreamPosition> since,
+                                RemoteMembers remote, Recovery recovery) {
+        AdmittedJoin {
+            Objects.requireNonNull(replyId, "replyId");
+            Objects.requireNonNull(access, "access");
+            Objects.requireNonNull(since, "since");
+            Objects.requireNonNull(remote, "remote");
+        }
+
+        /** This join, completed with {@code recovery}'s view of the room's history. */
+        AdmittedJoin recovering(Recovery recovery) {
+            return new AdmittedJoin(replyId, access, since, remote, Objects.requireNonNull(recovery, "recovery"));
         }
     }
 
@@ -474,26 +499,6 @@ public final class Hub implements HubStats {
             return new JoinResult.Joined(name, list, false);
         } finally {
             room.lock().unlock();
-        }
-    }
-
-    /**
-     * A join that passed admission, on its way to being completed ({@link #completeJoin}): the id its
-     * {@code joined} reply answers, the {@link RoomAccess} the member enters with, the other nodes'
-     * members the reply lists (asked once, on admission), and, in a room with a history, its
-     * {@link Recovery} (null elsewhere). The recovery alone changes as the joiner's thread catches up
-     * with the history, between lane steps (see its Javadoc); the join itself does not.
-     */
-    private record AdmittedJoin(Optional<String> replyId, RoomAccess access, RemoteMembers remote, Recovery recovery) {
-        AdmittedJoin {
-            Objects.requireNonNull(replyId, "replyId");
-            Objects.requireNonNull(access, "access");
-            Objects.requireNonNull(remote, "remote");
-        }
-
-        /** This join, completed with {@code recovery}'s view of the room's history. */
-        AdmittedJoin recovering(Recovery recovery) {
-            return new AdmittedJoin(replyId, access, remote, Objects.requireNonNull(recovery, "recovery"));
         }
     }
 
@@ -1078,7 +1083,7 @@ public final class Hub implements HubStats {
 
     /**
      * A join into a history room (on the joiner's thread, which may wait): reads the history (the
-     * room's latest position, and what was missed after {@code since}), then completes the join on the
+     * room's latest position, and what was missed after the join's {@code since}), then completes the join on the
      * room's lane once this node has delivered exactly up to the position read, so the missed messages
      * and the live ones meet with no gap or duplicate. Registering first and reading then would let a
      * live message overtake the history; so the lane step checks this node's delivered position: behind
@@ -1088,8 +1093,9 @@ public final class Hub implements HubStats {
      * come twice; clients drop an offset they have seen). A history that cannot be read answers
      * {@code recovered:false} without a position.
      */
-    private JoinResult joinWithHistory(Room room, Member member, AdmittedJoin admitted, Optional<StreamPosition> since) {
+    private JoinResult joinWithHistory(Room room, Member member, AdmittedJoin admitted) {
         RoomName name = room.name();
+        Optional<StreamPosition> since = admitted.since();
         long deadline = System.nanoTime() + HISTORY_WAIT.toNanos();
         // The reply, the missed messages and whatever else is queued must fit: more counts as not recovered.
         int limit = Math.max(0, config.sendQueueSize() - 2);
