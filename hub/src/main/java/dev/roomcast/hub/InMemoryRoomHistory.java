@@ -74,8 +74,11 @@ public final class InMemoryRoomHistory implements RoomHistory {
     public CompletionStage<StreamPosition> append(RoomName room, Frame frame, Optional<ConnectionId> excluded) {
         RoomHistoryConfig.Retention retention = config.rooms().get(room);
         Subscriber local = subscriber;
-        if (retention == null || local == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("room " + room.value() + " keeps no history"));
+        if (retention == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("room " + room.value() + " keeps no history"));
+        }
+        if (local == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("room history: expected a subscriber before the first append"));
         }
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         log.lock.lock();
@@ -97,7 +100,7 @@ public final class InMemoryRoomHistory implements RoomHistory {
     public CompletionStage<HistoryRead> read(RoomName room, Optional<StreamPosition> since, int limit) {
         RoomHistoryConfig.Retention retention = config.rooms().get(room);
         if (retention == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("room " + room.value() + " keeps no history"));
+            return CompletableFuture.failedFuture(new IllegalArgumentException("room " + room.value() + " keeps no history"));
         }
         RoomLog log = logs.computeIfAbsent(room, r -> new RoomLog());
         log.lock.lock();

@@ -177,4 +177,16 @@ class InMemoryRoomHistoryTest {
 
         assertThat(alice.nextFrame().text()).isEqualTo("{\"type\":\"message\",\"room\":\"plain\",\"payload\":{\"text\":\"hi\"}}");
     }
+
+    @Test
+    void aRoomThatKeepsNoHistoryIsRefusedAsAnArgumentLikeRedisRefusesIt() {
+        Frame frame = codec.encode(dev.roomcast.core.Envelope.toRoom("message", PLAIN, codec.toPayload(Map.of("text", "x"))));
+
+        assertThat(history.append(PLAIN, frame, Optional.empty()).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(IllegalArgumentException.class).withMessageContaining("plain keeps no history");
+        assertThat(history.read(PLAIN, Optional.empty(), 10).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(IllegalArgumentException.class);
+    }
 }
