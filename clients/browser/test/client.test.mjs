@@ -90,6 +90,27 @@ test('an invalid token is terminal: closed without a retry, connect() rejects, t
   assert.ok(!states.some(([s]) => s === 'reconnecting'));
 });
 
+test('a token supplier returning an empty string connects without access_token (anonymous); the chat refuses that with 401', async () => {
+  // The chat server requires a token, so the anonymous attempt ends like a missing token: terminal 401.
+  // A server with allowUnauthenticated(true) admits the same request as an anonymous identity.
+  const urls = [];
+  class RecordingWebSocket extends WebSocket {
+    constructor(url, protocols) {
+      urls.push(url);
+      super(url, protocols);
+    }
+  }
+  const client = tracked(new RoomcastClient({ url: WS_URL, WebSocket: RecordingWebSocket, token: () => '' }));
+  const states = [];
+  client.onStateChange((s, d) => states.push([s, d]));
+  await assert.rejects(client.connect(), (e) => e.code === 'CLOSED');
+  assert.equal(urls.length, 1);
+  assert.equal(new URL(urls[0]).searchParams.has('access_token'), false, urls[0]);
+  const [, detail] = states.at(-1);
+  assert.equal(detail.terminal, true);
+  assert.match(detail.reason, /401/);
+});
+
 test('messages published before the socket opens wait in the buffer and are sent after the room is joined', async () => {
   const alice = tracked(clientFor('alice'));
   await alice.connect();

@@ -242,7 +242,8 @@ public final class RoomcastClient implements AutoCloseable {
     /**
      * Publishes {@code payload} (any value Jackson can write) to {@code room}, which this client must be
      * in. Completes once the server has handled it (confirmed by the ping that follows it); fails with
-     * {@link ServerErrorException} if refused ({@code NOT_IN_ROOM}, {@code RATE_LIMITED}, ...).
+     * {@link ServerErrorException} if refused ({@code NOT_IN_ROOM}; {@link dev.roomcast.core.ErrorCode#PUBLISH_FORBIDDEN
+     * PUBLISH_FORBIDDEN} in a room joined subscribe-only, where the client stays a member; {@code RATE_LIMITED}, ...).
      */
     public CompletionStage<Void> publish(String room, Object payload) {
         RoomName name = RoomName.of(room);

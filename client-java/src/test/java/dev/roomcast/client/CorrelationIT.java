@@ -45,8 +45,11 @@ class CorrelationIT {
                     release.await(10, TimeUnit.SECONDS);
                 })
                 .build();
-        RoomAuthorizer rooms = request -> request.room().value().equals("vip")
-                ? RoomDecision.forbidden("members only") : RoomDecision.allowed();
+        RoomAuthorizer rooms = request -> switch (request.room().value()) {
+            case "vip" -> RoomDecision.forbidden("members only");
+            case "news" -> RoomDecision.subscribeOnly();
+            default -> RoomDecision.allowed();
+        };
         server = ServerOnPort.start(ServerOnPort.freePort(), RoomcastConfig.defaults(), router, rooms);
     }
 
@@ -111,6 +114,17 @@ class CorrelationIT {
         assertThat(await(echo).payload().path("text").asText()).isEqualTo("ping me");
         assertThat(await(published)).isNull();
         assertThat(alice.rooms()).containsExactly("lobby");
+    }
+
+    @Test
+    void aPublishToARoomJoinedSubscribeOnlyFailsWithPublishForbiddenAndTheClientStaysInIt() throws Exception {
+        RoomcastClient alice = connected("alice", new Recorder(), Duration.ofSeconds(5));
+        await(alice.join("news"));
+
+        assertThat(failureOf(alice.publish("news", Map.of("text", "x")))).isInstanceOfSatisfying(
+                ServerErrorException.class, e -> assertThat(e.errorCode()).contains(ErrorCode.PUBLISH_FORBIDDEN));
+        assertThat(alice.state()).isEqualTo(ClientState.OPEN);
+        assertThat(alice.rooms()).containsExactly("news");
     }
 
     @Test

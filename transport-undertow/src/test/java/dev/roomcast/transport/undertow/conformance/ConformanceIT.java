@@ -503,9 +503,56 @@ class ConformanceIT {
 
         @ParameterizedTest(name = "code {0}")
         @ValueSource(ints = {1012, 1013, 1014})
-        @DisplayName("the IANA-registered codes 1012-1014, which RFC 6455 itself does not define, are refused with 1002 (Undertow's rule)")
-        void theCodes1012To1014AreRefusedWith1002(int code) throws IOException {
+        @DisplayName("the IANA-registered codes 1012-1014 (Service Restart, Try Again Later, Bad Gateway) are echoed and the connection ends")
+        void theIanaRegisteredCodes1012To1014AreEchoedAndTheConnectionEnds(int code) throws IOException {
             ws.sendClose(code);
+
+            assertClosedWith(ws, code, "");
+        }
+
+        @Test
+        void aCloseWith1013AndAReasonIsEchoedWithBoth() throws IOException {
+            ws.sendFrame(OP_CLOSE, true, closePayload(1013, "try again later, κόσμε"));
+
+            assertClosedWith(ws, 1013, "try again later, κόσμε");
+        }
+
+        @Test
+        void aCloseWith1014AndTheLargestControlPayloadIsEchoed() throws IOException {
+            String reason = "g".repeat(123);
+            ws.sendFrame(OP_CLOSE, true, closePayload(1014, reason));
+
+            assertClosedWith(ws, 1014, reason);
+        }
+
+        @Test
+        void aCloseWith1012ArrivingOneByteAtATimeIsEchoed() throws IOException {
+            // header, masking key, code and reason each split across reads
+            sendOneByteAtATime(ws, RawWebSocket.frame(OP_CLOSE, true, 0, true, closePayload(1012, "restart")));
+
+            assertClosedWith(ws, 1012, "restart");
+        }
+
+        @Test
+        void aCloseWith1012AfterATextMessageInTheSameWriteIsEchoed() throws IOException {
+            ws.sendBytes(concat(textFrame(pingOfExactly(200, "before-close")),
+                    RawWebSocket.frame(OP_CLOSE, true, 0, true, closePayload(1012, ""))));
+
+            assertPong(ws, "before-close");
+            assertClosedWith(ws, 1012, "");
+        }
+
+        @Test
+        void aCloseWith1013WhoseReasonIsNotUtf8IsClosedWith1007() throws IOException {
+            ws.sendFrame(OP_CLOSE, true, concat(closePayload(1013, "bad-"), HexFormat.of().parseHex("eda080")));
+
+            assertFailsWith(ws, 1007);
+        }
+
+        @ParameterizedTest(name = "code {0}")
+        @ValueSource(ints = {1015, 1016, 2999, 5000})
+        void anInvalidCodeArrivingOneByteAtATimeIsClosedWith1002(int code) throws IOException {
+            sendOneByteAtATime(ws, RawWebSocket.frame(OP_CLOSE, true, 0, true, closePayload(code, "")));
 
             assertFailsWith(ws, 1002);
         }
