@@ -577,6 +577,11 @@ public final class RedisClusterBus implements ClusterBus {
         lease.close();
     }
 
+    /** Whether the publishing connection is connected to Redis now (Lettuce noticed no disconnect). Package-private, for tests. */
+    boolean publisherConnected() {
+        return publisher.isOpen();
+    }
+
     /** The node's client this bus connects on. Package-private, for tests. */
     SharedRedisClient sharedClient() {
         return lease.owner();
