@@ -145,8 +145,12 @@ public final class RedisFixture implements BeforeAllCallback, AfterAllCallback, 
      * before its node's connections: stopping closes the bus and the history, as in production.
      */
     public Hub hub(Node node, EnvelopeCodec codec, PresencePolicy presence) {
-        Hub hub = new Hub(RoomcastConfig.defaults(), codec, Clock.system(), List.of(), node.bus(), presence,
-                node.history().map(h -> h));
+        return hub(node, RoomcastConfig.defaults(), codec, presence);
+    }
+
+    /** As {@link #hub(Node, EnvelopeCodec, PresencePolicy)}, with {@code config}. */
+    public Hub hub(Node node, RoomcastConfig config, EnvelopeCodec codec, PresencePolicy presence) {
+        Hub hub = new Hub(config, codec, Clock.system(), List.of(), node.bus(), presence, node.history().map(h -> h));
         AutoCloseable stop = hub::stop;
         closeAfterEach(stop);
         return hub;
