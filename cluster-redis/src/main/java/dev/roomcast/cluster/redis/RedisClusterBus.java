@@ -577,7 +577,7 @@ public final class RedisClusterBus implements ClusterBus {
         lease.close();
     }
 
-    /** Whether the publishing connection is connected to Redis now (Lettuce noticed no disconnect). Package-private, for tests. */
+    /** Whether the publishing connection is up (Lettuce has seen no disconnect). Package-private, for tests. */
     boolean publisherConnected() {
         return publisher.isOpen();
     }

@@ -70,14 +70,14 @@ class SharedRedisClientIT {
                 Optional.empty()).get(5, TimeUnit.SECONDS).relay()).as("stored and relayed through Redis").isEqualTo(Relay.RELAYED);
         assertThat(alice.nextContaining("\"hi\"")).contains("\"offset\":1");
 
-        assertThat(bus.sharedClient()).isSameAs(client);
-        assertThat(history.sharedClient()).isSameAs(client);
-        assertThat(client.openLeases()).isEqualTo(2);
         Set<Thread> started = lettuceThreads();
         started.removeAll(before);
         Set<String> pools = started.stream().map(t -> EVENT_LOOP.matcher(t.getName())).filter(Matcher::matches)
                 .map(m -> m.group(1)).collect(Collectors.toSet());
         assertThat(pools).as("event-loop pools of the node's Lettuce threads %s", started).hasSize(1);
+        assertThat(bus.sharedClient()).isSameAs(client);
+        assertThat(history.sharedClient()).isSameAs(client);
+        assertThat(client.openLeases()).isEqualTo(2);
 
         hub.stop(); // closes the bus, then the history
 
