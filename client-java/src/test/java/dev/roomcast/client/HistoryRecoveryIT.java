@@ -2,10 +2,7 @@ package dev.roomcast.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.roomcast.cluster.redis.RedisClusterBus;
-import dev.roomcast.cluster.redis.RedisClusterConfig;
-import dev.roomcast.cluster.redis.RedisRoomHistory;
-import dev.roomcast.cluster.redis.RedisServer;
+import dev.roomcast.cluster.redis.RedisFixture;
 import dev.roomcast.core.Clock;
 import dev.roomcast.core.Envelope;
 import dev.roomcast.core.EnvelopeCodec;
@@ -26,11 +23,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The client's recovery over real sockets: two servers share a real {@code redis-server} (bus and
@@ -42,23 +38,13 @@ import org.junit.jupiter.api.Timeout;
 class HistoryRecoveryIT {
     private static final RoomName LOG = RoomName.of("log");
     private static final Backoff FAST = Backoff.of(Duration.ofMillis(20), Duration.ofMillis(200), 2);
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisFixture redis = RedisFixture.perClass();
 
     private final List<RoomcastServer> servers = new ArrayList<>();
     private final List<RoomcastClient> clients = new ArrayList<>();
     private final EnvelopeCodec codec = EnvelopeCodec.of(RoomcastConfig.defaults());
-    private final String prefix = "client" + System.nanoTime();
     private final LinkedBlockingQueue<Envelope> events = new LinkedBlockingQueue<>();
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.close();
-    }
 
     @AfterEach
     void stopAll() {
@@ -66,14 +52,15 @@ class HistoryRecoveryIT {
         servers.forEach(RoomcastServer::stop);
     }
 
-    /** A server on {@code port}, one node of the cluster on the test's Redis; room {@code log} keeps 100 messages. */
+    /**
+     * A server on {@code port}, one node of the test's cluster (bus and history on one Redis client, as the
+     * Dagger modules wire it); room {@code log} keeps 100 messages. The fixture closes the node after the test.
+     */
     private RoomcastServer server(int port, String nodeId) {
         RoomcastConfig c = RoomcastConfig.builder().host("127.0.0.1").port(port).build();
-        RedisClusterConfig cluster = RedisClusterConfig.builder(redis.uri()).nodeId(nodeId).prefix(prefix)
-                .reconnectDelay(Duration.ofMillis(100)).build();
-        Hub hub = new Hub(c, codec, Clock.system(), List.of(), RedisClusterBus.connect(cluster), PresencePolicy.always(false),
-                Optional.of(RedisRoomHistory.connect(cluster,
-                        RoomHistoryConfig.builder().room(LOG, 100, Duration.ofMinutes(5)).build())));
+        RedisFixture.Node node = redis.node(redis.config(nodeId).build(),
+                RoomHistoryConfig.builder().room(LOG, 100, Duration.ofMinutes(5)).build());
+        Hub hub = redis.hub(node, c, codec, PresencePolicy.always(false));
         RoomcastServer s = new RoomcastServer(c, hub, codec, EventRouter.empty(), Optional.of(new FakeTokens()),
                 RoomAuthorizer.allowAll(), Optional.empty(), List.of(), List.of(), Clock.system()).start();
         servers.add(s);
@@ -148,7 +135,7 @@ class HistoryRecoveryIT {
         String epoch = alice.position("log").orElseThrow().epoch();
 
         first.stop();
-        assertThat(redis.command("FLUSHALL")).isEqualTo("+OK");
+        assertThat(redis.server().command("FLUSHALL")).isEqualTo("+OK");
         server(port, "a2");
 
         Envelope rejoined = next("joined");

@@ -79,7 +79,8 @@ public final class RedisClusterBus implements ClusterBus {
     private final String channelName;
     private final byte[] channel;
     private final byte[] nodeIdBytes;
-    private final RedisConnections.OwnedClient ownedClient;
+    /** This bus's hold on the node's client; closed after the bus's connections. */
+    private final SharedRedisClient.Lease lease;
     private final RedisClient client;
     /** Publishes frames; values are the raw bytes. */
     private final StatefulRedisConnection<byte[], byte[]> publisher;
@@ -116,13 +117,13 @@ public final class RedisClusterBus implements ClusterBus {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong presenceRebuilds = new AtomicLong();
 
-    private RedisClusterBus(RedisClusterConfig config) {
+    private RedisClusterBus(RedisClusterConfig config, SharedRedisClient shared) {
         this.config = config;
         this.channelName = config.prefix() + ":frames";
         this.channel = channelName.getBytes(StandardCharsets.UTF_8);
         this.nodeIdBytes = config.nodeId().getBytes(StandardCharsets.UTF_8);
-        this.ownedClient = RedisConnections.OwnedClient.open(config, 2);
-        this.client = ownedClient.client();
+        this.lease = shared.lease("cluster bus", config);
+        this.client = lease.client();
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "roomcast-redis-heartbeat-" + config.nodeId());
             t.setDaemon(true);
@@ -160,12 +161,24 @@ public final class RedisClusterBus implements ClusterBus {
     }
 
     /**
-     * Connects to Redis, subscribes the cluster's channel and starts the heartbeat. Blocks until
-     * Redis answers (at most a few command timeouts); throws {@link IllegalStateException} naming
-     * Redis's address (never its password) when it is unreachable.
+     * Connects to Redis on a client of its own (shut down when the bus closes), subscribes the
+     * cluster's channel and starts the heartbeat. Blocks until Redis answers (at most a few command
+     * timeouts); throws {@link IllegalStateException} naming Redis's address (never its password) when
+     * it is unreachable.
      */
     public static RedisClusterBus connect(RedisClusterConfig config) {
-        return new RedisClusterBus(Objects.requireNonNull(config, "config"));
+        Objects.requireNonNull(config, "config");
+        return new RedisClusterBus(config, SharedRedisClient.open(config));
+    }
+
+    /**
+     * As {@link #connect(RedisClusterConfig)}, with the bus's connections (pub/sub, publishing,
+     * presence commands) on the node's {@code client}, which is shut down once its last user closed.
+     * Throws {@link IllegalArgumentException} when {@code config} names another Redis or other timings
+     * than the client's, {@link IllegalStateException} when the client is shut down.
+     */
+    public static RedisClusterBus connect(RedisClusterConfig config, SharedRedisClient client) {
+        return new RedisClusterBus(Objects.requireNonNull(config, "config"), Objects.requireNonNull(client, "client"));
     }
 
     // ---- frames --------------------------------------------------------------------------------
@@ -558,8 +571,19 @@ public final class RedisClusterBus implements ClusterBus {
         }
     }
 
+    /** Lets go of the node's client, which shuts down once its other users have too. */
     private void shutdownClient() {
         heartbeats.shutdownNow();
-        ownedClient.shutdown();
+        lease.close();
+    }
+
+    /** Whether the publishing connection is up (Lettuce has seen no disconnect). Package-private, for tests. */
+    boolean publisherConnected() {
+        return publisher.isOpen();
+    }
+
+    /** The node's client this bus connects on. Package-private, for tests. */
+    SharedRedisClient sharedClient() {
+        return lease.owner();
     }
 }

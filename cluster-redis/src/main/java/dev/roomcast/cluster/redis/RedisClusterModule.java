@@ -9,15 +9,16 @@ import jakarta.inject.Singleton;
  * Publishes the {@link ClusterBus} of a multi-node deployment: {@link RedisClusterBus}, connected
  * when the component first needs it (so building the hub fails fast, with Redis's address in the
  * message, if Redis is unreachable then). Needs a {@link RedisClusterConfig} binding (for example
- * {@code @BindsInstance}). Alternative: {@code InProcessClusterBusModule} for a single node.
+ * {@code @BindsInstance}). The bus connects on the node's {@link SharedRedisClient} ({@link RedisClientModule}),
+ * shared with {@link RedisHistoryModule}'s history. Alternative: {@code InProcessClusterBusModule} for a single node.
  */
-@Module
+@Module(includes = RedisClientModule.class)
 public interface RedisClusterModule {
 
     @Provides
     @Singleton
-    static RedisClusterBus redisClusterBus(RedisClusterConfig config) {
-        return RedisClusterBus.connect(config);
+    static RedisClusterBus redisClusterBus(RedisClusterConfig config, SharedRedisClient client) {
+        return RedisClusterBus.connect(config, client);
     }
 
     @Provides

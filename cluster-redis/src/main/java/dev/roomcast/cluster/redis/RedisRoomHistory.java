@@ -118,7 +118,8 @@ public final class RedisRoomHistory implements RoomHistory {
     private final byte[] appendScript = APPEND.getBytes(StandardCharsets.UTF_8);
     private final byte[] readScript = READ.getBytes(StandardCharsets.UTF_8);
     private final SecureRandom random = new SecureRandom();
-    private final RedisConnections.OwnedClient ownedClient;
+    /** This history's hold on the node's client; closed after the history's connections. */
+    private final SharedRedisClient.Lease lease;
     private final RedisClient client;
     private final StatefulRedisConnection<byte[], byte[]> commands;
     private final StatefulRedisPubSubConnection<byte[], byte[]> subscription;
@@ -131,13 +132,13 @@ public final class RedisRoomHistory implements RoomHistory {
     /** Whether the last append succeeded; only for logging a change once, not every failure. */
     private final AtomicBoolean healthy = new AtomicBoolean(true);
 
-    private RedisRoomHistory(RedisClusterConfig cluster, RoomHistoryConfig rooms) {
+    private RedisRoomHistory(RedisClusterConfig cluster, RoomHistoryConfig rooms, SharedRedisClient shared) {
         this.cluster = cluster;
         this.rooms = rooms;
         this.channel = (cluster.prefix() + ":history").getBytes(StandardCharsets.UTF_8);
         this.nodeId = cluster.nodeId();
-        this.ownedClient = RedisConnections.OwnedClient.open(cluster, 1);
-        this.client = ownedClient.client();
+        this.lease = shared.lease("room history", cluster);
+        this.client = lease.client();
         StatefulRedisConnection<byte[], byte[]> cmd = null;
         StatefulRedisPubSubConnection<byte[], byte[]> sub = null;
         try {
@@ -161,12 +162,26 @@ public final class RedisRoomHistory implements RoomHistory {
     }
 
     /**
-     * Connects to Redis (the cluster's address, prefix, node id and timings) and subscribes the
-     * history channel; keeps the histories {@code rooms} lists. Blocks until Redis answers; throws
-     * {@link IllegalStateException} naming Redis's address (never its password) when it is unreachable.
+     * Connects to Redis (the cluster's address, prefix, node id and timings) on a client of its own
+     * (shut down when the history closes) and subscribes the history channel; keeps the histories
+     * {@code rooms} lists. Blocks until Redis answers; throws {@link IllegalStateException} naming
+     * Redis's address (never its password) when it is unreachable.
      */
     public static RedisRoomHistory connect(RedisClusterConfig cluster, RoomHistoryConfig rooms) {
-        return new RedisRoomHistory(Objects.requireNonNull(cluster, "cluster"), Objects.requireNonNull(rooms, "rooms"));
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(rooms, "rooms");
+        return new RedisRoomHistory(cluster, rooms, SharedRedisClient.open(cluster));
+    }
+
+    /**
+     * As {@link #connect(RedisClusterConfig, RoomHistoryConfig)}, with the history's connections
+     * (commands, pub/sub) on the node's {@code client}, which is shut down once its last user closed.
+     * Throws {@link IllegalArgumentException} when {@code cluster} names another Redis or other timings
+     * than the client's, {@link IllegalStateException} when the client is shut down.
+     */
+    public static RedisRoomHistory connect(RedisClusterConfig cluster, RoomHistoryConfig rooms, SharedRedisClient client) {
+        return new RedisRoomHistory(Objects.requireNonNull(cluster, "cluster"), Objects.requireNonNull(rooms, "rooms"),
+                Objects.requireNonNull(client, "client"));
     }
 
     @Override
@@ -365,7 +380,13 @@ public final class RedisRoomHistory implements RoomHistory {
         }
     }
 
+    /** Lets go of the node's client, which shuts down once its other users have too. */
     private void shutdownClient() {
-        ownedClient.shutdown();
+        lease.close();
+    }
+
+    /** The node's client this history connects on. Package-private, for tests. */
+    SharedRedisClient sharedClient() {
+        return lease.owner();
     }
 }

@@ -3,23 +3,19 @@ package dev.roomcast.cluster.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.roomcast.core.Clock;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.RoomName;
-import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.hub.Admission;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.JoinResult;
 import dev.roomcast.hub.PresencePolicy;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Presence across nodes against a real {@code redis-server} on a free loopback port: the leaves of a
@@ -33,22 +29,11 @@ class ClusterPresenceIT {
     private static final Duration TTL = Duration.ofMillis(1_500);
     private static final Duration HEARTBEAT = Duration.ofMillis(300);
 
+    /** A fresh server per test: tests stop it and start it again empty. */
+    @RegisterExtension
+    static final RedisFixture redis = RedisFixture.perTest();
+
     private final EnvelopeCodec codec = new EnvelopeCodec(1 << 20);
-    private final List<Hub> hubs = new ArrayList<>();
-    private RedisServer redis;
-
-    @BeforeEach
-    void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        for (Hub hub : hubs.reversed()) {
-            hub.stop(); // stop closes the bus
-        }
-        redis.close();
-    }
 
     private record Node(Hub hub, RedisClusterBus bus) {
         CollectingPeer member(String id, String subject) throws InterruptedException {
@@ -59,13 +44,10 @@ class ClusterPresenceIT {
         }
     }
 
+    /** Node {@code nodeId}; the fixture stops its hub (which closes the bus) after the test. */
     private Node node(String nodeId) {
-        RedisClusterBus bus = RedisClusterBus.connect(RedisClusterConfig.builder(redis.uri()).nodeId(nodeId)
-                .presenceTtl(TTL).heartbeat(HEARTBEAT).commandTimeout(Duration.ofMillis(500))
-                .reconnectDelay(Duration.ofMillis(100)).build());
-        Hub hub = new Hub(RoomcastConfig.defaults(), codec, Clock.system(), List.of(), bus, PresencePolicy.always(true));
-        hubs.add(hub);
-        return new Node(hub, bus);
+        RedisFixture.Node node = redis.node(redis.config(nodeId).presenceTtl(TTL).heartbeat(HEARTBEAT).build());
+        return new Node(redis.hub(node, codec, PresencePolicy.always(true)), node.bus());
     }
 
     private static List<ClusterMember> members(Node node) throws Exception {
@@ -175,7 +157,7 @@ class ClusterPresenceIT {
         b.member("b-1", "bob");
         await().atMost(Duration.ofSeconds(5)).until(() -> members(a).size() == 2);
 
-        redis.stop();
+        redis.server().stop();
         long started = System.nanoTime();
         String joined = a.member("a-2", "carol").nextContaining("\"joined\"");
 
@@ -193,8 +175,8 @@ class ClusterPresenceIT {
         b.member("b-1", "bob");
         sawJoin(alice, "bob");
 
-        redis.stop();
-        redis.startAgain(); // empty: every liveness key and hash is gone at once
+        redis.server().stop();
+        redis.server().startAgain(); // empty: every liveness key and hash is gone at once
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> members(a).size() == 2);
 
         alice.assertNoFrameContaining("\"leave\"", TTL.multipliedBy(2));

@@ -8,21 +8,16 @@ import dev.roomcast.core.BroadcastResult.Relay;
 import dev.roomcast.core.Envelope;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.RoomName;
-import dev.roomcast.core.RoomcastConfig;
-import dev.roomcast.core.Clock;
 import dev.roomcast.hub.Hub;
 import dev.roomcast.hub.JoinResult;
 import dev.roomcast.hub.PresencePolicy;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two hubs ("nodes") in one JVM, each on its own {@link RedisClusterBus}, against a real
@@ -33,28 +28,10 @@ import org.junit.jupiter.api.Timeout;
 class RedisClusterBusIT {
     private static final RoomName LOBBY = RoomName.of("lobby");
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisFixture redis = RedisFixture.perClass();
 
     private final EnvelopeCodec codec = new EnvelopeCodec(1 << 20);
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
-    private int prefixes;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.close();
-    }
-
-    @AfterEach
-    void stopNodes() throws Exception {
-        for (AutoCloseable c : cleanup.reversed()) {
-            c.close();
-        }
-    }
 
     /** A node: a hub on a Redis bus named {@code nodeId}, sharing the test's key prefix. */
     private record Node(Hub hub, RedisClusterBus bus) {
@@ -66,23 +43,16 @@ class RedisClusterBusIT {
         }
     }
 
-    private Node node(String nodeId, String prefix, Duration ttl, Duration heartbeat) {
-        RedisClusterBus bus = RedisClusterBus.connect(RedisClusterConfig.builder(redis.uri()).nodeId(nodeId)
-                .prefix(prefix).presenceTtl(ttl).heartbeat(heartbeat).reconnectDelay(Duration.ofMillis(100)).build());
-        Hub hub = new Hub(RoomcastConfig.defaults(), codec, Clock.system(), List.of(), bus, PresencePolicy.always(true));
-        cleanup.add(hub::stop); // stop closes the bus
-        return new Node(hub, bus);
-    }
-
-    private String prefix() {
-        return "it" + (prefixes++) + "-" + System.nanoTime();
+    /** Node {@code nodeId} of the test's cluster; the fixture stops its hub (which closes the bus) after the test. */
+    private Node node(String nodeId, Duration ttl, Duration heartbeat) {
+        RedisFixture.Node node = redis.node(redis.config(nodeId).presenceTtl(ttl).heartbeat(heartbeat).build());
+        return new Node(redis.hub(node, codec, PresencePolicy.always(true)), node.bus());
     }
 
     @Test
     void aRoomBroadcastReachesTheMembersOfBothNodesEachExactlyOnce() throws Exception {
-        String prefix = prefix();
-        Node a = node("a", prefix, Duration.ofSeconds(15), Duration.ofSeconds(5));
-        Node b = node("b", prefix, Duration.ofSeconds(15), Duration.ofSeconds(5));
+        Node a = node("a", Duration.ofSeconds(15), Duration.ofSeconds(5));
+        Node b = node("b", Duration.ofSeconds(15), Duration.ofSeconds(5));
         CollectingPeer alice = a.member("a-1", "alice");
         alice.nextContaining("\"joined\"");
         CollectingPeer bob = b.member("b-1", "bob");
@@ -108,9 +78,8 @@ class RedisClusterBusIT {
 
     @Test
     void joinsAndLeavesOnOneNodeAreAnnouncedOnTheOtherAndListedByBoth() throws Exception {
-        String prefix = prefix();
-        Node a = node("a", prefix, Duration.ofSeconds(15), Duration.ofSeconds(5));
-        Node b = node("b", prefix, Duration.ofSeconds(15), Duration.ofSeconds(5));
+        Node a = node("a", Duration.ofSeconds(15), Duration.ofSeconds(5));
+        Node b = node("b", Duration.ofSeconds(15), Duration.ofSeconds(5));
         CollectingPeer alice = a.member("a-1", "alice");
         CollectingPeer bob = b.member("b-1", "bob");
 
@@ -128,9 +97,8 @@ class RedisClusterBusIT {
 
     @Test
     void theMembersOfANodeThatDiedDisappearWhenItsPresenceKeysExpire() throws Exception {
-        String prefix = prefix();
-        Node a = node("a", prefix, Duration.ofSeconds(15), Duration.ofSeconds(5));
-        Node doomed = node("doomed", prefix, Duration.ofMillis(1_500), Duration.ofMillis(300));
+        Node a = node("a", Duration.ofSeconds(15), Duration.ofSeconds(5));
+        Node doomed = node("doomed", Duration.ofMillis(1_500), Duration.ofMillis(300));
         a.member("a-1", "alice");
         doomed.member("d-1", "dave");
         await().atMost(WAIT).until(() -> a.bus().members(LOBBY).toCompletableFuture().get(1, TimeUnit.SECONDS).size() == 2);
@@ -148,9 +116,8 @@ class RedisClusterBusIT {
 
     @Test
     void aNodeThatClosesRemovesItsMembersAtOnce() throws Exception {
-        String prefix = prefix();
-        Node a = node("a", prefix, Duration.ofSeconds(15), Duration.ofSeconds(5));
-        Node b = node("b", prefix, Duration.ofSeconds(15), Duration.ofSeconds(5));
+        Node a = node("a", Duration.ofSeconds(15), Duration.ofSeconds(5));
+        Node b = node("b", Duration.ofSeconds(15), Duration.ofSeconds(5));
         a.member("a-1", "alice");
         b.member("b-1", "bob");
         await().atMost(WAIT).until(() -> a.bus().members(LOBBY).toCompletableFuture().get(1, TimeUnit.SECONDS).size() == 2);

@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.core.BroadcastResult;
 import dev.roomcast.core.BroadcastResult.Relay;
-import dev.roomcast.core.Clock;
 import dev.roomcast.core.Envelope;
 import dev.roomcast.core.EnvelopeCodec;
 import dev.roomcast.core.RoomHistoryConfig;
 import dev.roomcast.core.RoomName;
-import dev.roomcast.core.RoomcastConfig;
 import dev.roomcast.core.StreamPosition;
 import dev.roomcast.hub.Admission;
 import dev.roomcast.hub.Hub;
@@ -24,11 +22,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Hubs ("nodes") on {@link RedisRoomHistory} and {@link RedisClusterBus} against a real
@@ -46,50 +42,24 @@ class RedisRoomHistoryIT {
             .room(SMALL, 3, Duration.ofMinutes(5))
             .room(BRIEF, 100, Duration.ofSeconds(1))
             .build();
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisFixture redis = RedisFixture.perClass();
 
     private final EnvelopeCodec codec = new EnvelopeCodec(1 << 20);
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
     private final AtomicInteger peers = new AtomicInteger();
-    private String prefix;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.close();
-    }
-
-    @AfterEach
-    void stopNodes() throws Exception {
-        for (AutoCloseable c : cleanup.reversed()) {
-            c.close();
-        }
-    }
 
     /** A node: a hub with a Redis bus and a Redis history sharing the test's prefix. */
     private record Node(Hub hub, RedisRoomHistory history) {
     }
 
     private Node node(String nodeId) {
-        return node(nodeId, redis);
+        return node(nodeId, redis.server());
     }
 
+    /** Node {@code nodeId} on {@code server}; the fixture stops its hub (which closes the bus and the history) after the test. */
     private Node node(String nodeId, RedisServer server) {
-        if (prefix == null) {
-            prefix = "hist" + System.nanoTime();
-        }
-        RedisClusterConfig config = RedisClusterConfig.builder(server.uri()).nodeId(nodeId).prefix(prefix)
-                .reconnectDelay(Duration.ofMillis(100)).commandTimeout(Duration.ofMillis(500)).build();
-        RedisClusterBus bus = RedisClusterBus.connect(config);
-        RedisRoomHistory history = RedisRoomHistory.connect(config, HISTORIES);
-        Hub hub = new Hub(RoomcastConfig.defaults(), codec, Clock.system(), List.of(), bus, PresencePolicy.always(false),
-                Optional.of(history));
-        cleanup.add(hub::stop); // stop closes the bus and the history
-        return new Node(hub, history);
+        RedisFixture.Node node = redis.node(redis.config(server, nodeId).build(), HISTORIES);
+        return new Node(redis.hub(node, codec, PresencePolicy.always(false)), node.history().orElseThrow());
     }
 
     /** A connected peer joined to {@code room} (recovering after {@code since} when given); returns it and its joined reply. */
@@ -280,7 +250,7 @@ class RedisRoomHistoryIT {
         JsonNode before = json(first.peer().nextContaining("\"before\""));
         first.leave();
 
-        assertThat(redis.command("FLUSHALL")).isEqualTo("+OK");
+        assertThat(redis.server().command("FLUSHALL")).isEqualTo("+OK");
         Joined again = join(a, LOG, Optional.of(StreamPosition.of(before.get("offset").asLong(), before.get("epoch").asText())));
 
         assertThat(again.reply().get("payload").get("recovered").asBoolean()).isFalse();

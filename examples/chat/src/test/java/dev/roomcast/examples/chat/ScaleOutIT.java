@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.roomcast.auth.TokenMinter;
-import dev.roomcast.cluster.redis.RedisServer;
+import dev.roomcast.cluster.redis.RedisFixture;
 import dev.roomcast.core.ConfigSources;
 import dev.roomcast.transport.undertow.RoomcastServer;
 import dev.roomcast.transport.undertow.testing.TestClient;
@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,9 +32,9 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two chat nodes on different ports sharing a real {@code redis-server} ({@code ROOMCAST_REDIS_URL}),
@@ -47,19 +48,15 @@ class ScaleOutIT {
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<RoomcastServer> nodes = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
-    private RedisServer redis;
-
-    @BeforeEach
-    void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
+    /** A fresh redis-server per test (tests stop it); stopped after {@link #stopAll}. */
+    @RegisterExtension
+    static final RedisFixture redis = RedisFixture.perTest();
 
     @AfterEach
     void stopAll() throws Exception {
         processes.forEach(Process::destroyForcibly);
         nodes.forEach(RoomcastServer::stop);
         http.close();
-        redis.close();
     }
 
     private RoomcastServer node(String nodeId) {
@@ -168,6 +165,40 @@ class ScaleOutIT {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
+    /** Live Lettuce threads (Lettuce and its Netty pools name theirs {@code lettuce-…}). */
+    private static Set<Thread> lettuceThreadsSince(Set<Thread> before) {
+        Set<Thread> now = new HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().startsWith("lettuce-") && !before.contains(t)) {
+                now.add(t);
+            }
+        }
+        return now;
+    }
+
+    @Test
+    void aNodeWithHistoryRunsOneRedisClientAndStoppingItLeavesNoLettuceThread() {
+        Set<Thread> before = lettuceThreadsSince(Set.of());
+        RoomcastServer node = node("a", Map.of("ROOMCAST_HISTORY_ROOMS", "lobby"));
+        client(node, "alice"); // a history room: its join reads the history, its presence goes through the bus
+
+        Set<Thread> started = lettuceThreadsSince(before);
+        // Netty names event-loop threads lettuce-<kind>EventLoop-<pool>-<n>: one pool per Lettuce client.
+        Pattern eventLoop = Pattern.compile("lettuce-\\w*EventLoop-(\\d+)-\\d+");
+        Set<String> pools = new HashSet<>();
+        for (Thread t : started) {
+            Matcher m = eventLoop.matcher(t.getName());
+            if (m.matches()) {
+                pools.add(m.group(1));
+            }
+        }
+        assertThat(pools).as("event-loop pools of the node's Lettuce threads %s", started).hasSize(1);
+
+        node.stop(); // the hub closes the bus and the history; the last of them shuts the client down
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(lettuceThreadsSince(before)).as("Lettuce threads left after the node stopped").isEmpty());
+    }
+
     @Test
     void aNodeKilledWithSigkillHasItsMemberAnnouncedAsLeftOnceOnTheOtherNode() throws Exception {
         Map<String, String> fast = Map.of("ROOMCAST_PRESENCE_TTL_MILLIS", "1500", "ROOMCAST_HEARTBEAT_MILLIS", "300");
@@ -255,7 +286,7 @@ class ScaleOutIT {
         awaitMessage(bob, "warm-up");
         double failuresBefore = relayFailures(one);
 
-        redis.stop();
+        redis.server().stop();
         publish(alice, "during the outage");
 
         assertThat(awaitMessage(carol, "during the outage").path("from").asText()).isEqualTo("alice");
@@ -273,8 +304,8 @@ class ScaleOutIT {
         TestClient alice = client(one, "alice");
         TestClient bob = client(two, "bob");
 
-        redis.stop();
-        redis.startAgain();
+        redis.server().stop();
+        redis.server().startAgain();
 
         // Lettuce reconnects and subscribes again within its reconnect delay; until then a publish may fail.
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> {
