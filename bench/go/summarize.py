@@ -57,6 +57,8 @@ for k, (metric, target, higher) in METRIC.items():
         # The CPU split: where the two cores went, server (user, sys) and load client (user, sys), seconds.
         summary[name + "CpuSplit"] = [{"serverUser": round(r.get("serverCpuUser", 0), 2),
                                        "serverSys": round(r.get("serverCpuSys", 0), 2),
+                                       # of which the JVM's JIT compiler threads (0 for the Go hub)
+                                       "serverJit": round(r.get("serverJitCpu", 0), 2),
                                        "clientUser": round(r.get("clientCpuUser", 0), 2),
                                        "clientSys": round(r.get("clientCpuSys", 0), 2)} for r in rs
                                       if "serverCpuUser" in r]

@@ -65,3 +65,9 @@ for k, (label, unit, per, per_label, short) in labels.items():
               f"| {', '.join(str(v) for v in x['roomcastLost'])} | | | | |")
     if per:
         print(f"| {short}, {per_label} | {cpu(k, 'gorilla', per)} | {cpu(k, 'roomcast', per)} | | | | |")
+    # The share of the server's CPU in the measured window that went to the JVM's JIT compiler threads:
+    # work the Go hub never does, shown so a reader can tell compiling from serving.
+    jit = [r for r in d["rows"] if r["server"] == "roomcast" and kind(r) == k and "serverJitCpu" in r]
+    if jit:
+        shares = ", ".join(f"{100 * r['serverJitCpu'] / max(1e-9, r['serverCpuUser'] + r['serverCpuSys']):.0f}%" for r in jit)
+        print(f"| {short}, share of server CPU in JIT compiler threads | – | {shares} | | | | |")

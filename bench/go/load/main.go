@@ -157,7 +157,10 @@ func awaitJoined(c *websocket.Conn, deadline time.Time) error {
 	}
 }
 
-type cpu struct{ user, sys float64 }
+// cpu is a process's CPU time in seconds; jit is the part its JIT compiler threads used (a JVM's
+// "C1/C2 CompilerThread"s; zero for a Go server), so a reader can see how much of a measured window
+// the server spent compiling rather than serving.
+type cpu struct{ user, sys, jit float64 }
 
 func serverCPU() cpu {
 	if *pid == 0 {
@@ -170,13 +173,37 @@ func serverCPU() cpu {
 	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:]))
 	u, _ := strconv.ParseFloat(f[11], 64)
 	s, _ := strconv.ParseFloat(f[12], 64)
-	return cpu{u / 100, s / 100} // USER_HZ is 100 on Linux
+	return cpu{u / 100, s / 100, compilerCPU()} // USER_HZ is 100 on Linux
+}
+
+// compilerCPU sums the CPU seconds of the server's threads named like HotSpot's compiler threads.
+func compilerCPU() float64 {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", *pid))
+	if err != nil {
+		return 0
+	}
+	total := 0.0
+	for _, t := range tasks {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/comm", *pid, t.Name()))
+		if err != nil || !bytes.Contains(comm, []byte("CompilerThre")) {
+			continue
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/stat", *pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:]))
+		u, _ := strconv.ParseFloat(f[11], 64)
+		s, _ := strconv.ParseFloat(f[12], 64)
+		total += (u + s) / 100
+	}
+	return total
 }
 
 func clientCPU() cpu {
 	var r syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &r)
-	return cpu{float64(r.Utime.Nano()) / 1e9, float64(r.Stime.Nano()) / 1e9}
+	return cpu{float64(r.Utime.Nano()) / 1e9, float64(r.Stime.Nano()) / 1e9, 0}
 }
 
 func serverRSS() int64 {
@@ -196,6 +223,7 @@ func serverRSS() int64 {
 func cpuFields(out map[string]any, s0, s1, c0, c1 cpu) {
 	out["serverCpuUser"] = s1.user - s0.user
 	out["serverCpuSys"] = s1.sys - s0.sys
+	out["serverJitCpu"] = s1.jit - s0.jit
 	out["clientCpuUser"] = c1.user - c0.user
 	out["clientCpuSys"] = c1.sys - c0.sys
 }

@@ -597,9 +597,10 @@ public final class Hub implements HubStats {
      * once here; delivery runs on the room's lane, in order with the room's other broadcasts. When the
      * lane is idle the caller delivers itself. A virtual thread delivers all of it (and under
      * {@code BLOCK} may wait up to {@code sendTimeout} for a slow member), so it must not hold a lock
-     * that a delivery could need. Any other thread, a transport's I/O thread included, delivers to a
-     * room below the large-room size without waiting, on the in-process bus: members whose queue is
-     * full are left to a lane runner, which waits for them before the lane's next broadcast. The
+     * that a delivery could need. Any other thread, a transport's I/O thread included, takes part
+     * without waiting, on the in-process bus: to a room below the large-room size it delivers, leaving
+     * members whose queue is full to a lane runner, which waits for them before the lane's next
+     * broadcast; a large room it hands to the writer threads when a fan-out slot is free. The
      * future completes with what happened at each member's queue, or with a rejection (hub stopped,
      * job queue full) when nothing was enqueued.
      */
@@ -608,9 +609,9 @@ public final class Hub implements HubStats {
         if (Thread.currentThread().isVirtual()) {
             caller = Caller.MAY_WAIT;
         } else {
-            // Another bus may wait to publish, and a large room's path waits for a fan-out slot.
-            Room r = rooms.get(room);
-            caller = bus instanceof InProcessClusterBus && r != null && !isLarge(r) ? Caller.WITHOUT_WAITING : Caller.HANDS_OFF;
+            // Another bus may wait to publish. A large room's dispatch runs here only when a fan-out
+            // slot is free at once (deliverLocally), else it continues on a runner.
+            caller = bus instanceof InProcessClusterBus && rooms.containsKey(room) ? Caller.WITHOUT_WAITING : Caller.HANDS_OFF;
         }
         return broadcastRoom(room, envelope, excluded, caller);
     }
@@ -746,19 +747,37 @@ public final class Hub implements HubStats {
             return lanes.mustNotWait() ? deliverWithoutWaiting(room.members(), frame, excluded, roomBehavior)
                     : CompletableFuture.completedFuture(deliver(room.members(), frame, excluded, roomBehavior));
         }
+        FanoutPlan plan = room.plan();
         if (lanes.mustNotWait()) {
-            // The room is (or was, a moment ago) fanned out per writer thread: that path may wait for a slot.
+            // A thread that must not wait (the publisher's I/O thread) hands the frame to the writer
+            // threads itself when that cannot wait: a slot is free now and every member has a writer
+            // thread. That saves waking a runner per broadcast, which under load waits for a core while
+            // the message's latency grows. Otherwise (no slot, or members to offer here, which may
+            // wait) the delivery continues on a runner, the lane still owned.
+            if (plan.threads().length > 0 && plan.direct().length == 0 && shardedInFlight.tryAcquire()) {
+                return dispatchSharded(name, room, plan, frame, excluded, roomBehavior);
+            }
             CompletableFuture<BroadcastResult> rest = new CompletableFuture<>();
             lanes.continueOnRunner(() -> deliverLocallyInto(rest, name, frame, excluded));
             return rest;
         }
-        FanoutPlan plan = room.plan();
         if (plan.threads().length == 0) {
             return CompletableFuture.completedFuture(deliver(Arrays.asList(plan.direct()), frame, excluded, roomBehavior));
         }
         if (!awaitShardedSlot()) {
             return CompletableFuture.completedFuture(BroadcastResult.rejected(Rejection.STOPPED));
         }
+        return dispatchSharded(name, room, plan, frame, excluded, roomBehavior);
+    }
+
+    /**
+     * Hands a large room's broadcast to its members' writer threads ({@link ShardedFanout}) and
+     * delivers to the members without one here; on the room's lane, holding a sharded slot that the
+     * fan-out returns once every writer thread took its part.
+     */
+    private CompletionStage<BroadcastResult> dispatchSharded(RoomName name, Room room, FanoutPlan plan, Frame frame,
+                                                             Optional<ConnectionId> excluded,
+                                                             Optional<SendBehavior> roomBehavior) {
         room.shardedStarted();
         ShardedFanout fanout = ShardedFanout.dispatch(plan, frame, excluded, roomBehavior, config.sendBehavior(name),
                 config.sendTimeout(), lanes, name, () -> {

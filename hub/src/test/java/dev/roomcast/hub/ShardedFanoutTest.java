@@ -81,6 +81,39 @@ class ShardedFanoutTest {
     }
 
     @Test
+    void aThreadThatMustNotWaitHandsALargeRoomsBroadcastToTheWriterThreadsItselfWhenASlotIsFree() {
+        start(settings().build());
+        List<RecordingPeer> members = room(MEMBERS, b -> b);
+
+        // The test thread is a platform thread, as a transport's I/O thread is: it may not wait, so
+        // the hub takes part without waiting, and with a slot free no runner is needed to dispatch.
+        BroadcastResult result = result(hub.broadcastRoom(LOBBY, message(1), Optional.empty()));
+
+        assertThat(result).isEqualTo(new BroadcastResult(MEMBERS, MEMBERS, 0, 0, 0, Optional.empty()));
+        assertThat(first.lastSubmitter()).isSameAs(Thread.currentThread());
+        assertThat(second.lastSubmitter()).isSameAs(Thread.currentThread());
+        members.forEach(p -> assertThat(seq(p.assertPushed("message"))).isEqualTo(1));
+    }
+
+    @Test
+    void withNoSlotFreeALargeRoomsBroadcastIsDispatchedByARunnerNotTheThreadThatMustNotWait() throws Exception {
+        start(settings().jobQueueSize(2).build()); // two broadcasts may be out with the writer threads
+        room(MEMBERS, b -> b.capacity(16));
+        CountDownLatch resumeFirst = first.pause();
+        CountDownLatch resumeSecond = second.pause();
+        List<CompletableFuture<BroadcastResult>> pending = new ArrayList<>();
+        pending.add(hub.broadcastRoom(LOBBY, message(1), Optional.empty()));
+        pending.add(hub.broadcastRoom(LOBBY, message(2), Optional.empty()));
+
+        pending.add(hub.broadcastRoom(LOBBY, message(3), Optional.empty())); // no slot: a runner waits for one
+        resumeFirst.countDown();
+        resumeSecond.countDown();
+
+        pending.forEach(f -> assertThat(result(f).enqueued()).isEqualTo(MEMBERS));
+        assertThat(first.lastSubmitter().getName()).startsWith("roomcast-broadcast-");
+    }
+
+    @Test
     void theExcludedMemberGetsNothingAndIsNotCounted() {
         start(settings().build());
         List<RecordingPeer> members = room(MEMBERS, b -> b);

@@ -17,6 +17,8 @@ final class TestWriterThread implements WriterThread, AutoCloseable {
     private volatile Thread current;
     private volatile boolean refusing;
     private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+    /** The thread that handed this writer its last task: who dispatched a broadcast. */
+    private volatile Thread lastSubmitter;
 
     TestWriterThread(String name) {
         this.name = name;
@@ -34,6 +36,7 @@ final class TestWriterThread implements WriterThread, AutoCloseable {
             return false;
         }
         accepted.incrementAndGet();
+        lastSubmitter = Thread.currentThread();
         thread.execute(task);
         return true;
     }
@@ -41,6 +44,11 @@ final class TestWriterThread implements WriterThread, AutoCloseable {
     /** Tasks accepted so far (not counting {@link #pause}). */
     int accepted() {
         return accepted.get();
+    }
+
+    /** The thread that submitted the last accepted task, or null. */
+    Thread lastSubmitter() {
+        return lastSubmitter;
     }
 
     /** Whether the calling thread is this writer thread. */

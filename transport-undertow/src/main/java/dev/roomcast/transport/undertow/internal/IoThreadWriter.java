@@ -20,8 +20,10 @@ import org.xnio.XnioIoThread;
  * fan-out after the queues themselves.
  *
  * <p>The hub's tasks (a large room's broadcast, offered to this thread's members) run in the same
- * pass, before the drains: every broadcast that arrived while the thread was writing reaches the
- * queues first, so each connection's frames still leave in one coalesced write.
+ * pass as the drains: first, so every broadcast that arrived while the thread was writing reaches the
+ * queues before any drain, and again every {@link #DRAINS_BETWEEN_TASKS} drains, so a broadcast that
+ * arrives while a long pass writes (hundreds of connections) is in the queues of the connections the
+ * pass has not reached yet and leaves with their coalesced write, instead of waiting a whole pass.
  *
  * <p>It also lends its connections one scratch list for draining, so no connection keeps a batch
  * list of its own while idle. Both the list and the drains belong to the I/O thread.
@@ -30,8 +32,10 @@ final class IoThreadWriter implements WriterThread, Runnable {
     private static final Logger log = LoggerFactory.getLogger(IoThreadWriter.class);
     /** Most connections one pass drains before it yields to the selector (reads, timers) and resubmits. */
     private static final int DRAINS_PER_TASK = 4096;
-    /** Most hub tasks one pass runs before its drains. */
+    /** Most hub tasks one pass runs before its drains, and again between them. */
     private static final int TASKS_PER_PASS = 256;
+    /** Drains between two looks at the hub's tasks within one pass. */
+    static final int DRAINS_BETWEEN_TASKS = 32;
 
     private final XnioIoThread io;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -82,6 +86,20 @@ final class IoThreadWriter implements WriterThread, Runnable {
         }
     }
 
+    /** Runs up to {@link #TASKS_PER_PASS} of the hub's queued tasks. I/O thread only. */
+    private void runTasks() {
+        Runnable task;
+        int taskBudget = TASKS_PER_PASS;
+        while (taskBudget-- > 0 && (task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // A failed task must not stop this pass: the drains and every later pass depend on it.
+                log.error("a hub task on an I/O thread failed", e);
+            }
+        }
+    }
+
     /** The scratch list a drain on this I/O thread fills and empties again before it returns. */
     List<Frame> batch() {
         return batch;
@@ -89,20 +107,16 @@ final class IoThreadWriter implements WriterThread, Runnable {
 
     @Override
     public void run() {
-        Runnable task;
-        int taskBudget = TASKS_PER_PASS;
-        while (taskBudget-- > 0 && (task = tasks.poll()) != null) {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                // A failed task must not stop this pass: the drains below and every later pass depend on it.
-                log.error("a hub task on an I/O thread failed", e);
-            }
-        }
+        runTasks();
         Connection next;
         int budget = DRAINS_PER_TASK;
+        int untilTasks = DRAINS_BETWEEN_TASKS;
         while (budget-- > 0 && (next = ready.poll()) != null) {
             next.drain();
+            if (--untilTasks == 0) {
+                untilTasks = DRAINS_BETWEEN_TASKS;
+                runTasks();
+            }
         }
         // Cleared only now, so the wake-ups of the tasks and drains above cost no submission; work
         // that arrived after our last look is seen by the check below or has submitted a pass itself.
