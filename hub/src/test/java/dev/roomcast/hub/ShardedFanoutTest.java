@@ -86,13 +86,29 @@ class ShardedFanoutTest {
         List<RecordingPeer> members = room(MEMBERS, b -> b);
 
         // The test thread is a platform thread, as a transport's I/O thread is: it may not wait, so
-        // the hub takes part without waiting, and with a slot free no runner is needed to dispatch.
-        BroadcastResult result = result(hub.broadcastRoom(LOBBY, message(1), Optional.empty()));
+        // the hub takes part without waiting, and with the lane idle and a slot free no runner is
+        // needed to dispatch. The lane may still be finishing an earlier job (the last join, or the
+        // previous broadcast's completion), and then a runner dispatches, rightly: so this tries a
+        // bounded number of broadcasts and requires that one of them was dispatched right here.
+        int sent = 0;
+        boolean dispatchedHere = false;
+        while (!dispatchedHere && sent < 50) {
+            sent++;
+            BroadcastResult result = result(hub.broadcastRoom(LOBBY, message(sent), Optional.empty()));
+            assertThat(result).isEqualTo(new BroadcastResult(MEMBERS, MEMBERS, 0, 0, 0, Optional.empty()));
+            dispatchedHere = first.lastSubmitter() == Thread.currentThread()
+                    && second.lastSubmitter() == Thread.currentThread();
+            if (!dispatchedHere) {
+                await().pollDelay(Duration.ofMillis(20)).atMost(RecordingPeer.WAIT).until(() -> true);
+            }
+        }
 
-        assertThat(result).isEqualTo(new BroadcastResult(MEMBERS, MEMBERS, 0, 0, 0, Optional.empty()));
-        assertThat(first.lastSubmitter()).isSameAs(Thread.currentThread());
-        assertThat(second.lastSubmitter()).isSameAs(Thread.currentThread());
-        members.forEach(p -> assertThat(seq(p.assertPushed("message"))).isEqualTo(1));
+        assertThat(dispatchedHere).as("a broadcast from a thread that must not wait, dispatched by it").isTrue();
+        for (RecordingPeer p : members) {
+            for (int seq = 1; seq <= sent; seq++) {
+                assertThat(seq(p.assertPushed("message"))).isEqualTo(seq);
+            }
+        }
     }
 
     @Test
