@@ -84,8 +84,11 @@ else
   # reports that share per run (serverJitCpu) so a reader can check it.
   # Fan-out warms up with 30,000: after 10,000 the compiler threads still took 1.0-2.0 s of the
   # server's CPU during the 5,000 measured messages (a fifth to a third of it).
+  # Churn measures 19,000 cycles (the client's bound; about 4-5 s): 5,000 lasted 1.1-1.7 s, and
+  # one run's pairs ranged 0.69-1.15x on the same jar, the JIT's late recompilations (still a
+  # hundred methods every two seconds 50,000 cycles in) landing in or out of so short a window.
   fan=(-n 1000 -m 5000 -warmup 30000); rate=(-n 1000 -m 1500 -warmup 20000 -rate 500)
-  idle=(-n 10000 -warmup 1000 -hold 5s); churn=(-n 5000 -warmup 50000)
+  idle=(-n 10000 -warmup 1000 -hold 5s); churn=(-n 19000 -warmup 50000)
 fi
 started=$(date +%s)
 for ((i = 0; i < pairs; i++)); do

@@ -71,6 +71,16 @@ public final class RoomAuthorizers {
             public boolean mayBlock() {
                 return mayBlock;
             }
+
+            @Override
+            public boolean mayBlock(RoomAccessRequest request) {
+                for (RoomAuthorizer part : parts) {
+                    if (part.mayBlock(request)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
         };
     }
 

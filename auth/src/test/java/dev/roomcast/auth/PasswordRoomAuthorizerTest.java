@@ -226,4 +226,16 @@ class PasswordRoomAuthorizerTest {
     void passwordHashingCountsAsBlocking() {
         assertThat(authorizer.mayBlock()).isTrue();
     }
+
+    @Test
+    void onlyAPasswordSentForAProtectedRoomMayBlock() {
+        assertThat(authorizer.mayBlock(request(VAULT, PASSWORD))).as("a hash to check").isTrue();
+        assertThat(authorizer.mayBlock(request(VAULT, null))).as("refused from memory").isFalse();
+        assertThat(authorizer.mayBlock(request(LOBBY, PASSWORD))).as("an open room ignores the password").isFalse();
+        assertThat(authorizer.mayBlock(request(LOBBY, null))).isFalse();
+    }
+
+    private static RoomAccessRequest request(RoomName room, String password) {
+        return new RoomAccessRequest(Identity.of("alice"), room, Optional.ofNullable(password), ADDRESS);
+    }
 }

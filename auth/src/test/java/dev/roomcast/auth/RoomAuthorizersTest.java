@@ -128,4 +128,21 @@ class RoomAuthorizersTest {
         assertThat(RoomAuthorizer.allowAll().mayBlock()).isFalse();
         assertThat(custom.mayBlock()).isTrue();
     }
+
+    @Test
+    void aCombinationMayBlockForARequestExactlyWhenOneOfItsPartsMayForIt() {
+        PasswordRoomAuthorizer passwords = new PasswordRoomAuthorizer(4, GuessLimit.of(5, Duration.ofMinutes(1)), new FakeClock());
+        RoomName vault = RoomName.of("vault");
+        passwords.setPassword(vault, "s3cret");
+        RoomAuthorizer policy = RoomAuthorizers.allOf(RoomAcl.builder().allow("*").build(), passwords);
+        Identity alice = Identity.of("alice");
+
+        assertThat(policy.mayBlock()).isTrue();
+        assertThat(policy.mayBlock(new RoomAccessRequest(alice, vault, Optional.of("s3cret"), "10.0.0.1"))).isTrue();
+        assertThat(policy.mayBlock(new RoomAccessRequest(alice, vault, Optional.empty(), "10.0.0.1"))).isFalse();
+        assertThat(policy.mayBlock(new RoomAccessRequest(alice, RoomName.of("lobby"), Optional.of("x"), "10.0.0.1"))).isFalse();
+        RoomAuthorizer custom = request -> RoomDecision.allowed();
+        assertThat(RoomAuthorizers.anyOf(custom, passwords).mayBlock(new RoomAccessRequest(alice, RoomName.of("lobby"),
+                Optional.empty(), "10.0.0.1"))).as("a part that says nothing blocks for every request").isTrue();
+    }
 }

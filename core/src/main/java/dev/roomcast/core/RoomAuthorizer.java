@@ -21,6 +21,17 @@ public interface RoomAuthorizer {
         return true;
     }
 
+    /**
+     * Whether {@link #authorize} may block for this one request; asked on the I/O thread, after the
+     * token is verified, with the request {@code authorize} will then get. An authorizer whose slow
+     * path is rare (a password hash checked only when a password is sent) answers {@code false} for
+     * the rest, so those upgrades skip two thread hand-offs. Must be quick and must not block.
+     * {@link #mayBlock()} unless an implementation knows better.
+     */
+    default boolean mayBlock(RoomAccessRequest request) {
+        return mayBlock();
+    }
+
     /** An authorizer that lets everyone into every room (the default when none is bound). Never blocks. */
     static RoomAuthorizer allowAll() {
         return new RoomAuthorizer() {

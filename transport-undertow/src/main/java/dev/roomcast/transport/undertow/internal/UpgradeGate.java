@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@link UpgradeRequestParser.RequestView} and writes the answer.
  *
  * <p>It holds no Undertow or servlet types. {@link #check} is cheap and never blocks;
- * {@link #admit} may block exactly when {@link #mayBlock} says so. Thread-safe; one per server.
+ * {@link #authenticate} may block exactly when {@link #tokenMayBlock} says so, and the room half of
+ * the admission exactly when {@link #mayBlock(Authentication.Verified)} does, so a transport can keep
+ * each half on its I/O thread when that half cannot block. Thread-safe; one per server.
  */
 public final class UpgradeGate {
     private static final Logger log = LoggerFactory.getLogger(UpgradeGate.class);
@@ -107,49 +109,106 @@ public final class UpgradeGate {
         return result;
     }
 
-    /** Whether {@link #admit} may block for this request: then it must not run on an I/O thread. */
-    public boolean mayBlock(UpgradeRequestParser.Parsed request) {
-        boolean tokenMayBlock = request.token().isPresent() && tokens.isPresent() && tokens.get().mayBlock();
-        // A cluster bus answers a join with the other nodes' members, read from Redis: worth a virtual thread.
-        boolean roomsMayBlock = !request.rooms().isEmpty() && (roomAuthorizer.mayBlock() || hub.joinsWaitForCluster());
-        return tokenMayBlock || roomsMayBlock;
+    /** The outcome of {@link #authenticate}. */
+    public sealed interface Authentication {
+        /**
+         * The token is verified (or none was sent and anonymous access applies): who the request is,
+         * and the room requests it makes, not yet authorized. Nothing is reserved yet.
+         */
+        record Verified(ConnectionId id, Identity identity, List<RoomAccessRequest> rooms) implements Authentication {
+            public Verified {
+                rooms = List.copyOf(rooms);
+            }
+        }
+
+        /** Nothing is reserved; answer the refusal. */
+        record Refused(UpgradeRequestParser.Refusal refusal) implements Authentication {
+        }
+    }
+
+    /** Whether {@link #authenticate} may block for this request: then it must not run on an I/O thread. */
+    public boolean tokenMayBlock(UpgradeRequestParser.Parsed request) {
+        return request.token().isPresent() && tokens.isPresent() && tokens.get().mayBlock();
     }
 
     /**
-     * Steps 8b to 10: verifies the token, authorizes each room, asks the inbound rate, builds the peer
-     * and reserves its slot and rooms in the hub (the joins complete before the peer has a socket, so
-     * nothing queued for it can leave early). On refusal nothing stays reserved. Reports neither
-     * outcome: the caller does, with {@link #reportAccepted} or {@link #reportRefused}, when it answers.
+     * Whether {@link #admit(Authentication.Verified, PeerFactory)} may block for these rooms: the room
+     * authorizer says so for one of the requests it will get, or joins wait for the cluster (a bus
+     * answers a join with the other nodes' members, read from Redis). Quick; never blocks.
+     */
+    public boolean mayBlock(Authentication.Verified verified) {
+        if (verified.rooms().isEmpty()) {
+            return false;
+        }
+        if (hub.joinsWaitForCluster()) {
+            return true;
+        }
+        for (RoomAccessRequest room : verified.rooms()) {
+            if (roomAuthorizer.mayBlock(room)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Steps 8b to 10 in one call, for a caller already off the I/O threads: {@link #authenticate}, then
+     * {@link #admit(Authentication.Verified, PeerFactory)}.
      */
     public <P extends Peer> Admission<P> admit(String clientAddress, UpgradeRequestParser.Parsed request,
                                                PeerFactory<P> peers) {
+        return switch (authenticate(clientAddress, request)) {
+            case Authentication.Refused refused -> new Admission.Refused<>(refused.refusal());
+            case Authentication.Verified verified -> admit(verified, peers);
+        };
+    }
+
+    /**
+     * Step 8b: verifies the token, even when anonymous access is allowed, and names the connection.
+     * Blocks exactly when {@link #tokenMayBlock} says so. Reports nothing.
+     */
+    public Authentication authenticate(String clientAddress, UpgradeRequestParser.Parsed request) {
         ConnectionId id = ConnectionId.of(idPrefix + Long.toString(nextId.incrementAndGet(), 36));
-        // 8b. token verification; a supplied token is verified even when anonymous access is allowed
         Identity identity;
         if (request.token().isPresent()) {
             if (tokens.isEmpty()) {
-                return new Admission.Refused<>(new Refusal(ErrorCode.INVALID_TOKEN,
+                return new Authentication.Refused(new Refusal(ErrorCode.INVALID_TOKEN,
                         "token supplied but no authenticator is configured", Map.of(), Optional.of("no_authenticator")));
             }
             switch (tokens.get().authenticate(request.token().get())) {
                 case AuthResult.Authenticated ok -> identity = ok.identity();
                 case AuthResult.Rejected no -> {
-                    return new Admission.Refused<>(new Refusal(ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(),
+                    return new Authentication.Refused(new Refusal(ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(),
                             Map.of(), Optional.of(no.reason())));
                 }
             }
         } else {
             identity = Identity.anonymous(id);
         }
-        // 9. room authorization; what each room allows (receive, or also publish) goes with its join
-        List<RoomAccess> accesses = new ArrayList<>(request.rooms().size());
+        List<RoomAccessRequest> rooms = new ArrayList<>(request.rooms().size());
         for (String room : request.rooms()) {
-            RoomDecision decision = roomAuthorizer.authorize(
-                    new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), clientAddress));
-            switch (decision) {
+            rooms.add(new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), clientAddress));
+        }
+        return new Authentication.Verified(id, identity, rooms);
+    }
+
+    /**
+     * Steps 9 to 10: authorizes each room, asks the inbound rate, builds the peer and reserves its slot
+     * and rooms in the hub (the joins complete before the peer has a socket, so nothing queued for it
+     * can leave early). Blocks exactly when {@link #mayBlock(Authentication.Verified)} says so. On
+     * refusal nothing stays reserved. Reports neither outcome: the caller does, with
+     * {@link #reportAccepted} or {@link #reportRefused}, when it answers.
+     */
+    public <P extends Peer> Admission<P> admit(Authentication.Verified verified, PeerFactory<P> peers) {
+        ConnectionId id = verified.id();
+        Identity identity = verified.identity();
+        // 9. room authorization; what each room allows (receive, or also publish) goes with its join
+        List<RoomAccess> accesses = new ArrayList<>(verified.rooms().size());
+        for (RoomAccessRequest room : verified.rooms()) {
+            switch (roomAuthorizer.authorize(room)) {
                 case RoomDecision.Denied denied -> {
-                    notifyListeners(l -> l.onRoomAccessDenied(RoomName.of(room), denied.code()));
-                    return new Admission.Refused<>(Refusal.of(denied.code(), "room " + room + " refused: " + denied.reason()));
+                    notifyListeners(l -> l.onRoomAccessDenied(room.room(), denied.code()));
+                    return new Admission.Refused<>(Refusal.of(denied.code(), "room " + room.room() + " refused: " + denied.reason()));
                 }
                 case RoomDecision.Allowed allowed -> accesses.add(allowed.access());
             }
@@ -170,8 +229,8 @@ public final class UpgradeGate {
         if (hub.tryConnect(peer) instanceof dev.roomcast.hub.Admission.Refused refused) {
             return new Admission.Refused<>(Refusal.of(refused.code(), "hub refused the connection"));
         }
-        for (int i = 0; i < request.rooms().size(); i++) {
-            String room = request.rooms().get(i);
+        for (int i = 0; i < verified.rooms().size(); i++) {
+            String room = verified.rooms().get(i).room().toString();
             if (hub.tryJoinBeforeOpen(peer, room, accesses.get(i)) instanceof JoinResult.Refused refused) {
                 hub.disconnect(peer);
                 return new Admission.Refused<>(Refusal.of(refused.code(), "join of " + room + " refused: " + refused.reason()));

@@ -1,6 +1,7 @@
 package dev.roomcast.transport.undertow.internal;
 
 import dev.roomcast.core.InboundRatePolicy;
+import dev.roomcast.core.RoomAccessRequest;
 import dev.roomcast.core.RoomAuthorizer;
 import dev.roomcast.core.TokenAuthenticator;
 import io.undertow.server.HttpHandler;
@@ -22,10 +23,12 @@ import java.util.concurrent.Executor;
 /**
  * The upgrade pipeline of DESIGN §4: every check runs, in a fixed order, before any 101 is written,
  * and each failure answers with its status and JSON body. The cheap protocol checks run on the I/O
- * thread. Token verification, room authorization and the capacity reservation run on a virtual
- * thread when one of them may block (key fetches, password hashing: {@link TokenAuthenticator#mayBlock()},
- * {@link RoomAuthorizer#mayBlock()}), and stay on the I/O thread when none may, which spares the
- * upgrade two thread hand-offs (to the virtual thread and back for the 101). A capacity slot and the
+ * thread. Token verification moves to a virtual thread only when it may block (a key fetch:
+ * {@link TokenAuthenticator#mayBlock()}); room authorization and the capacity reservation move there,
+ * from the point where that is known, only when these rooms may block
+ * ({@link RoomAuthorizer#mayBlock(RoomAccessRequest)}: a password to hash; or joins that wait for the
+ * cluster). Staying on the I/O thread spares the upgrade two thread hand-offs (to the virtual thread
+ * and back for the 101). A capacity slot and the
  * rooms are reserved in the hub before the 101, so an accepted client is never dropped for capacity after it.
  * Every decision is the {@link UpgradeGate}'s (and its {@link UpgradeRequestParser}'s), shared with the
  * Jakarta WebSocket adapter; this handler adapts the exchange to the parser's view and writes the answer.
@@ -62,10 +65,31 @@ public final class UpgradeHandler implements HttpHandler {
             }
             case UpgradeRequestParser.Parsed parsed -> request = parsed;
         }
-        if (gate.mayBlock(request)) {
-            exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request));
+        // 8b. the token: on a virtual thread if verifying it may block, else right here
+        if (gate.tokenMayBlock(request)) {
+            exchange.dispatch(blocking, () -> authenticateAndUpgrade(exchange, request));
         } else {
-            authorizeAndUpgrade(exchange, request); // quick checks only: stay on the I/O thread
+            authenticateAndUpgrade(exchange, request);
+        }
+    }
+
+    /**
+     * Verifies the token, then moves to a virtual thread for the rooms only if still on the I/O thread
+     * and authorizing these rooms may block (a password to hash, a join that waits for the cluster).
+     */
+    private void authenticateAndUpgrade(HttpServerExchange exchange, UpgradeRequestParser.Parsed request) {
+        UpgradeGate.Authentication.Verified verified;
+        switch (gate.authenticate(HttpExchanges.clientAddress(exchange), request)) {
+            case UpgradeGate.Authentication.Refused refused -> {
+                reject(exchange, refused.refusal());
+                return;
+            }
+            case UpgradeGate.Authentication.Verified ok -> verified = ok;
+        }
+        if (exchange.isInIoThread() && gate.mayBlock(verified)) {
+            exchange.dispatch(blocking, () -> authorizeAndUpgrade(exchange, request, verified));
+        } else {
+            authorizeAndUpgrade(exchange, request, verified); // quick checks only, or already off the I/O thread
         }
     }
 
@@ -89,14 +113,15 @@ public final class UpgradeHandler implements HttpHandler {
     }
 
     /**
-     * The second half: verify the token, authorize rooms, reserve capacity, then answer 101. Runs on a
-     * virtual thread, or on the I/O thread when {@link UpgradeGate#mayBlock} says none of it can block.
+     * The last part: authorize rooms, reserve capacity, then answer 101. Runs on a virtual thread, or on
+     * the I/O thread when {@link UpgradeGate#mayBlock(UpgradeGate.Authentication.Verified)} says none of it can block.
      */
-    private void authorizeAndUpgrade(HttpServerExchange exchange, UpgradeRequestParser.Parsed request) {
-        // 8b. token, 9. rooms, 9b. inbound rate, 10. capacity: the slot and the rooms are reserved before the 101
+    private void authorizeAndUpgrade(HttpServerExchange exchange, UpgradeRequestParser.Parsed request,
+                                     UpgradeGate.Authentication.Verified verified) {
+        // 9. rooms, 9b. inbound rate, 10. capacity: the slot and the rooms are reserved before the 101
         String clientAddress = HttpExchanges.clientAddress(exchange);
         Connection connection;
-        switch (gate.admit(clientAddress, request, (id, identity, inboundRate) -> new Connection(id, identity,
+        switch (gate.admit(verified, (id, identity, inboundRate) -> new Connection(id, identity,
                 clientAddress, request.batching(), services, exchange.getIoThread(), inboundRate))) {
             case UpgradeGate.Admission.Admitted<Connection> admitted -> connection = admitted.peer();
             case UpgradeGate.Admission.Refused<Connection> refused -> {
