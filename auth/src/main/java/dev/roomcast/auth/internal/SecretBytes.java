@@ -24,10 +24,27 @@ public final class SecretBytes {
         return secret.clone();
     }
 
+    /**
+     * A SHA-256 digest that is never updated, only cloned: every upgrade with a token digests it for
+     * the verified-token cache, and {@code getInstance} looked the provider up and instantiated it by
+     * reflection each time (visible in a churn profile); a clone copies the initial state instead.
+     */
+    private static final MessageDigest SHA_256 = newSha256();
+
     /** SHA-256 of {@code bytes}. */
     public static byte[] sha256(byte[] bytes) {
+        MessageDigest digest;
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            digest = (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            digest = newSha256(); // a provider whose digest cannot be cloned: look it up each time
+        }
+        return digest.digest(bytes);
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             // Every Java platform must provide SHA-256 (MessageDigest Javadoc), so this cannot happen.
             throw new IllegalStateException("SHA-256 is not available", e);
