@@ -144,7 +144,14 @@ public final class UpgradeGate {
             return true;
         }
         for (RoomAccessRequest room : verified.rooms()) {
-            if (roomAuthorizer.mayBlock(room)) {
+            try {
+                if (roomAuthorizer.mayBlock(room)) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // A broken answer must not fail the upgrade on the I/O thread: assume the worst and move
+                // the rooms off it, where authorize() decides (a failure there is a 500 INTERNAL).
+                log.warn("the room authorizer's mayBlock failed for connection {}", verified.id(), e);
                 return true;
             }
         }
@@ -175,7 +182,16 @@ public final class UpgradeGate {
                 return new Authentication.Refused(new Refusal(ErrorCode.INVALID_TOKEN,
                         "token supplied but no authenticator is configured", Map.of(), Optional.of("no_authenticator")));
             }
-            switch (tokens.get().authenticate(request.token().get())) {
+            AuthResult result;
+            try {
+                result = tokens.get().authenticate(request.token().get());
+            } catch (RuntimeException e) {
+                // The port says it never throws for a bad token, so this is a bug or an outage: a 500
+                // with the contract's body, not Undertow's bare one, and never the token in the log.
+                log.error("the token authenticator failed for connection {}", id, e);
+                return new Authentication.Refused(Refusal.of(ErrorCode.INTERNAL, "the token authenticator failed"));
+            }
+            switch (result) {
                 case AuthResult.Authenticated ok -> identity = ok.identity();
                 case AuthResult.Rejected no -> {
                     return new Authentication.Refused(new Refusal(ErrorCode.INVALID_TOKEN, "token rejected: " + no.reason(),
@@ -205,7 +221,14 @@ public final class UpgradeGate {
         // 9. room authorization; what each room allows (receive, or also publish) goes with its join
         List<RoomAccess> accesses = new ArrayList<>(verified.rooms().size());
         for (RoomAccessRequest room : verified.rooms()) {
-            switch (roomAuthorizer.authorize(room)) {
+            RoomDecision decision;
+            try {
+                decision = roomAuthorizer.authorize(room);
+            } catch (RuntimeException e) {
+                log.error("the room authorizer failed for connection {} and room {}", id, room.room(), e);
+                return new Admission.Refused<>(Refusal.of(ErrorCode.INTERNAL, "the room authorizer failed"));
+            }
+            switch (decision) {
                 case RoomDecision.Denied denied -> {
                     notifyListeners(l -> l.onRoomAccessDenied(room.room(), denied.code()));
                     return new Admission.Refused<>(Refusal.of(denied.code(), "room " + room.room() + " refused: " + denied.reason()));
