@@ -539,8 +539,10 @@ class ConformanceIT {
                     RawWebSocket.frame(OP_CLOSE, true, 0, true, closePayload(1012, ""))));
 
             // The ping's pong comes from the connection's reader thread, the close echo from the I/O
-            // thread, so the pong may leave first or not at all (no reply is owed after the peer's
-            // close). What must hold: nothing but that pong before the close, and the close echoed.
+            // thread, so the pong may leave first or not at all: once Undertow has read the peer's
+            // close it refuses every data frame (WebSocketChannel.send), so a reply made later cannot
+            // be sent, even with the echo held back. What must hold: nothing but that pong before the
+            // close, and the close echoed.
             RawWebSocket.Frame first = ws.readFrame();
             if (first.opcode() == OP_TEXT) {
                 JsonNode event = JSON.readTree(first.text());
