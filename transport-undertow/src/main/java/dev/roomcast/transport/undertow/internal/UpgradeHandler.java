@@ -28,8 +28,8 @@ import java.util.concurrent.Executor;
  * from the point where that is known, only when these rooms may block
  * ({@link RoomAuthorizer#mayBlock(RoomAccessRequest)}: a password to hash; or joins that wait for the
  * cluster). Staying on the I/O thread spares the upgrade two thread hand-offs (to the virtual thread
- * and back for the 101). A capacity slot and the
- * rooms are reserved in the hub before the 101, so an accepted client is never dropped for capacity after it.
+ * and back for the 101). A capacity slot and the rooms are reserved in the hub before the 101, so an
+ * accepted client is never dropped for capacity after it.
  * Every decision is the {@link UpgradeGate}'s (and its {@link UpgradeRequestParser}'s), shared with the
  * Jakarta WebSocket adapter; this handler adapts the exchange to the parser's view and writes the answer.
  */
