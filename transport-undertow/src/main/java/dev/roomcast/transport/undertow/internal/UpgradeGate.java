@@ -113,9 +113,10 @@ public final class UpgradeGate {
     public sealed interface Authentication {
         /**
          * The token is verified (or none was sent and anonymous access applies): who the request is,
-         * and the room requests it makes, not yet authorized. Nothing is reserved yet.
+         * where it comes from, and the room requests it makes, not yet authorized. Nothing is reserved yet.
          */
-        record Verified(ConnectionId id, Identity identity, List<RoomAccessRequest> rooms) implements Authentication {
+        record Verified(ConnectionId id, Identity identity, String clientAddress, List<RoomAccessRequest> rooms)
+                implements Authentication {
             public Verified {
                 rooms = List.copyOf(rooms);
             }
@@ -205,7 +206,7 @@ public final class UpgradeGate {
         for (String room : request.rooms()) {
             rooms.add(new RoomAccessRequest(identity, RoomName.of(room), request.roomPassword(), clientAddress));
         }
-        return new Authentication.Verified(id, identity, rooms);
+        return new Authentication.Verified(id, identity, clientAddress, rooms);
     }
 
     /**

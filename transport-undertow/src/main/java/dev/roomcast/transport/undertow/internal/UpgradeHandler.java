@@ -119,10 +119,9 @@ public final class UpgradeHandler implements HttpHandler {
     private void authorizeAndUpgrade(HttpServerExchange exchange, UpgradeRequestParser.Parsed request,
                                      UpgradeGate.Authentication.Verified verified) {
         // 9. rooms, 9b. inbound rate, 10. capacity: the slot and the rooms are reserved before the 101
-        String clientAddress = HttpExchanges.clientAddress(exchange);
         Connection connection;
         switch (gate.admit(verified, (id, identity, inboundRate) -> new Connection(id, identity,
-                clientAddress, request.batching(), services, exchange.getIoThread(), inboundRate))) {
+                verified.clientAddress(), request.batching(), services, exchange.getIoThread(), inboundRate))) {
             case UpgradeGate.Admission.Admitted<Connection> admitted -> connection = admitted.peer();
             case UpgradeGate.Admission.Refused<Connection> refused -> {
                 reject(exchange, refused.refusal());
