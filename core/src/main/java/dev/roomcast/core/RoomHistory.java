@@ -1,5 +1,6 @@
 package dev.roomcast.core;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -29,8 +30,17 @@ public interface RoomHistory extends AutoCloseable {
     /** Whether {@code room} keeps a history; constant for the life of this instance. */
     boolean keeps(RoomName room);
 
-    /** Sets the local subscriber; called once by the hub. */
-    void subscribe(Subscriber subscriber);
+    /**
+     * Sets the local subscriber; called once by the hub, before anything is appended through this
+     * instance. Returns, for each kept room that has a position, the room's position at a moment the
+     * subscription was already in effect: every message after it reaches {@code subscriber}; one at
+     * or before it may reach it as well, or not at all (it was appended before the subscription), so
+     * the hub delivers none of those. A room absent from the map had no message and no position yet:
+     * all of its messages reach the subscriber. This lets a recovering join tell a message still on
+     * its way to this node from one that will never come. Throws {@link IllegalStateException} when
+     * the positions cannot be read (the store is unreachable).
+     */
+    Map<RoomName, StreamPosition> subscribe(Subscriber subscriber);
 
     /**
      * Gives {@code frame} (a JSON object, as the codec encodes it) the room's next offset and the epoch,

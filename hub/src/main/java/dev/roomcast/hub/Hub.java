@@ -91,8 +91,13 @@ public final class Hub implements HubStats {
     private static final BroadcastResult NOBODY = new BroadcastResult(0, 0, 0, 0, 0, Optional.empty());
     /** Longest a join into a history room waits for the history (both reads, and for this node to catch up). */
     public static final Duration HISTORY_WAIT = Duration.ofSeconds(5);
-    /** Most rounds a recovering join makes to bring its history read and this node's deliveries in step. */
+    /** Most times a recovering join reads the history again because this node delivered more since its read. */
     private static final int HISTORY_ROUNDS = 50;
+    /**
+     * Longest a recovering join waits for messages its read saw to arrive on this node (Redis relays
+     * them within milliseconds; one it lost while reconnecting never comes, and the join then goes ahead).
+     */
+    private static final Duration HISTORY_CATCH_UP = Duration.ofSeconds(1);
     /** Most members a {@code joined} reply lists; its {@code memberCount} always gives the total. */
     public static final int JOINED_MEMBER_LIMIT = 100;
     /** Longest a join waits for a bus's list of the other nodes' members, should the bus not bound it itself. */
@@ -109,8 +114,9 @@ public final class Hub implements HubStats {
     private final RoomHistory history;
     /**
      * The last history position delivered on this node, per history room (bounded by the rooms the
-     * history keeps); written on the room's lane only, so a recovering join on the lane sees exactly
-     * which offsets its live delivery will start after.
+     * history keeps), starting from the positions the history reported at subscription; written on the
+     * room's lane (and once by the constructor), so a recovering join on the lane sees exactly which
+     * offsets its live delivery will start after.
      */
     private final ConcurrentHashMap<RoomName, StreamPosition> deliveredPositions = new ConcurrentHashMap<>();
     private final PresencePolicy presence;
@@ -170,7 +176,8 @@ public final class Hub implements HubStats {
         bus.subscribe(this::deliverFromBus);
         bus.subscribeDepartures(this::announceDeparted);
         if (this.history != null) {
-            this.history.subscribe(this::deliverFromHistory);
+            // Messages at or before these positions may never come here: a recovering join must not wait for them.
+            this.history.subscribe(this::deliverFromHistory).forEach(this::recordDelivered);
         }
     }
 
@@ -1091,13 +1098,27 @@ public final class Hub implements HubStats {
             return;
         }
         Runnable job = () -> {
-            deliveredPositions.put(name, position);
-            deliverLocallyInto(new CompletableFuture<>(), name, frame, excluded);
+            if (recordDelivered(name, position)) {
+                deliverLocallyInto(new CompletableFuture<>(), name, frame, excluded);
+            }
         };
         if (!lanes.submit(name, job, false)) {
             log.warn("room {}: a history message (offset {}) was dropped: the broadcast job queue is full",
                     name.value(), position.offset());
         }
+    }
+
+    /**
+     * Records {@code position} as delivered here unless this node is already at or past it in the
+     * same epoch (a message from before the subscription, whose position {@link RoomHistory#subscribe}
+     * reported): then it returns false and the message is not delivered, since every member's joined
+     * reply stated a position at or after it. Another epoch means the history was lost and started over.
+     */
+    private boolean recordDelivered(RoomName name, StreamPosition position) {
+        // Atomic: the constructor's positions and the first lane jobs may meet here on different threads.
+        StreamPosition now = deliveredPositions.compute(name, (room, before) ->
+                before != null && before.sameEpoch(position) && before.offset() >= position.offset() ? before : position);
+        return now == position;
     }
 
     /**
@@ -1107,9 +1128,10 @@ public final class Hub implements HubStats {
      * and the live ones meet with no gap or duplicate. Registering first and reading then would let a
      * live message overtake the history; so the lane step checks this node's delivered position: behind
      * (a message read but still on its way here), it waits a moment and tries again; ahead (delivered
-     * since the read), it reads the difference and tries again. After {@link #HISTORY_WAIT} or
-     * {@link #HISTORY_ROUNDS} it joins as things are (a message Redis never delivered here may then
-     * come twice; clients drop an offset they have seen). A history that cannot be read answers
+     * since the read), it reads the difference and tries again. After {@link #HISTORY_WAIT}, after
+     * {@link #HISTORY_ROUNDS} reads, or after waiting {@link #HISTORY_CATCH_UP} for one read's messages, it
+     * joins as things are (a message Redis never delivered here may then come twice; clients drop an
+     * offset they have seen). A history that cannot be read answers
      * {@code recovered:false} without a position.
      */
     private JoinResult joinWithHistory(Room room, Member member, AdmittedJoin admitted) {
@@ -1125,8 +1147,9 @@ public final class Hub implements HubStats {
         }
         Recovery recovery = new Recovery(since.isPresent(), read.recovered(), read.latest(), new ArrayList<>(read.missed()));
         AdmittedJoin recovering = admitted.recovering(recovery);
-        for (int round = 1; ; round++) {
-            if (round >= HISTORY_ROUNDS || System.nanoTime() - deadline > 0) {
+        long catchUpDeadline = catchUpDeadline(deadline);
+        for (int reads = 1; ; ) {
+            if (reads >= HISTORY_ROUNDS || System.nanoTime() - catchUpDeadline > 0) {
                 recovery.force();
             }
             JoinResult result = joinOnLane(room, member, recovering);
@@ -1139,6 +1162,8 @@ public final class Hub implements HubStats {
                 continue;
             }
             // Delivered here since the read: read what came after it, as one more part of the recovery.
+            reads++;
+            catchUpDeadline = catchUpDeadline(deadline);
             HistoryRead more = readHistory(name, Optional.of(recovery.latest()), limit - recovery.missedCount(), deadline);
             if (more == null || !more.recovered()) {
                 recovery.giveUp(more == null ? seen : more.latest());
@@ -1146,6 +1171,12 @@ public final class Hub implements HubStats {
                 recovery.extend(more);
             }
         }
+    }
+
+    /** When a join stops waiting for the messages of its latest read: {@link #HISTORY_CATCH_UP} from now, at most {@code deadline}. */
+    private static long catchUpDeadline(long deadline) {
+        long now = System.nanoTime();
+        return now + Math.min(deadline - now, HISTORY_CATCH_UP.toNanos());
     }
 
     /** The history's answer within the deadline, or null when it failed or took too long. */
@@ -1196,8 +1227,13 @@ public final class Hub implements HubStats {
          * forced join that this node's deliveries overtook is not recovered (those messages went by).
          */
         boolean inStepWith(StreamPosition delivered) {
+            if (delivered == null && latest != null) {
+                // The room had no position when this node subscribed and nothing came since: every one
+                // of its messages is still to come here, as if this node were at 0.
+                delivered = StreamPosition.of(0, latest.epoch());
+            }
             seen = delivered;
-            // Nothing delivered here yet, or in another epoch (the history was lost since): nothing to meet.
+            // In another epoch (the history was lost since), or the history unread: nothing to meet.
             boolean comparable = delivered != null && latest != null && delivered.sameEpoch(latest);
             if (!forced && comparable && delivered.offset() != latest.offset()) {
                 return false;

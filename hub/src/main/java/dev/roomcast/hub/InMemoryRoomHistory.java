@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +63,23 @@ public final class InMemoryRoomHistory implements RoomHistory {
         return config.rooms().containsKey(room);
     }
 
+    /** Nothing is appended before this (appending needs the subscriber): the positions are those of rooms read so far, at 0. */
     @Override
-    public void subscribe(Subscriber subscriber) {
+    public Map<RoomName, StreamPosition> subscribe(Subscriber subscriber) {
         if (this.subscriber != null) {
             throw new IllegalStateException("subscriber: expected one subscriber but one is already set");
         }
         this.subscriber = Objects.requireNonNull(subscriber, "subscriber");
+        Map<RoomName, StreamPosition> positions = new HashMap<>();
+        logs.forEach((room, log) -> {
+            log.lock.lock();
+            try {
+                positions.put(room, StreamPosition.of(log.offset, epoch));
+            } finally {
+                log.lock.unlock();
+            }
+        });
+        return positions;
     }
 
     @Override

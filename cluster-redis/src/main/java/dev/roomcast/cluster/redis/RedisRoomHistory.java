@@ -7,6 +7,7 @@ import dev.roomcast.core.RoomHistory;
 import dev.roomcast.core.RoomHistoryConfig;
 import dev.roomcast.core.RoomName;
 import dev.roomcast.core.StreamPosition;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
@@ -18,13 +19,18 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -115,6 +121,8 @@ public final class RedisRoomHistory implements RoomHistory {
     private final RoomHistoryConfig rooms;
     private final byte[] channel;
     private final String nodeId;
+    private static final byte[] EPOCH_FIELD = "epoch".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OFFSET_FIELD = "offset".getBytes(StandardCharsets.US_ASCII);
     private final byte[] appendScript = APPEND.getBytes(StandardCharsets.UTF_8);
     private final byte[] readScript = READ.getBytes(StandardCharsets.UTF_8);
     private final SecureRandom random = new SecureRandom();
@@ -189,12 +197,39 @@ public final class RedisRoomHistory implements RoomHistory {
         return rooms.rooms().containsKey(room);
     }
 
+    /**
+     * Reads each kept room's position from Redis after the channel was subscribed (in the
+     * constructor): one pipelined {@code HMGET} per room, waited for up to the command timeout.
+     */
     @Override
-    public void subscribe(Subscriber subscriber) {
+    public Map<RoomName, StreamPosition> subscribe(Subscriber subscriber) {
         if (this.subscriber != null) {
             throw new IllegalStateException("subscriber: expected one subscriber but one is already set");
         }
         this.subscriber = Objects.requireNonNull(subscriber, "subscriber");
+        Map<RoomName, CompletableFuture<List<KeyValue<byte[], byte[]>>>> replies = new LinkedHashMap<>();
+        Map<RoomName, StreamPosition> positions = new HashMap<>();
+        try {
+            for (RoomName room : rooms.rooms().keySet()) {
+                replies.put(room, commands.async().hmget(metaKey(room), EPOCH_FIELD, OFFSET_FIELD).toCompletableFuture());
+            }
+            long deadline = System.nanoTime() + cluster.commandTimeout().toNanos();
+            for (var reply : replies.entrySet()) {
+                List<KeyValue<byte[], byte[]>> fields = reply.getValue()
+                        .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (fields.get(0).hasValue()) {
+                    long offset = fields.get(1).hasValue() ? Long.parseLong(text(fields.get(1).getValue())) : 0;
+                    positions.put(reply.getKey(), StreamPosition.of(offset, text(fields.get(0).getValue())));
+                }
+            }
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new IllegalStateException("room history: expected Redis at " + cluster.redisAddress()
+                    + " to return the rooms' positions but it did not (" + e.getClass().getSimpleName() + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("room history: interrupted while reading the rooms' positions", e);
+        }
+        return positions;
     }
 
     /** Runs the append script; never waits. Fails when the room keeps no history or Redis did not take it. */
