@@ -13,7 +13,7 @@ import java.util.Optional;
  * {@link Identity} it proved; it is used until the earlier of the token's
  * {@code exp} and its insertion plus {@link #maxAge()}, checked against the authenticator's clock on
  * every hit, and only while the key that verified it is still trusted. Refusals are never cached.
- * When the cache is full, each new token removes one entry: an expired one first, else one as good as at random.
+ * When the cache is full, expired entries are swept out first, then a tenth of the others.
  *
  * @param enabled    whether tokens are cached; default {@code true}
  * @param maxEntries most tokens held at once, 1 to {@link #MAX_ENTRIES}; default {@link #DEFAULT_MAX_ENTRIES}
